@@ -1,0 +1,411 @@
+"""Orchestration: read and validate everything, render audio, write the site.
+
+Everything is read and validated before any slow work (``load``); ``build``
+then renders the audio that changed (in parallel), tags it, writes the feed and
+pages, and swaps the new site in only when all of that succeeded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__, audio, config, ffmpeg, posts, site, tags
+from .cache import CACHE_NAME, Cache, digest, sha256_file, write_atomic
+from .errors import AudioFeedError, EnvironmentProblem, InputError, Problem, Problems, expected
+from .feed import build_feed
+from .model import Chapter, Episode, EpisodePage, RenderedAudio, Show
+from .writer import SiteWriter
+
+KEEP_WHOLE = 10**12
+
+
+@dataclass(frozen=True)
+class ShowPlan:
+    """Everything read and validated; nothing rendered yet."""
+
+    show: Show
+    episodes: tuple[Episode, ...]
+    """All posts, newest first, paid ones included."""
+    warnings: tuple[Problem, ...]
+
+    @property
+    def public(self) -> list[Episode]:
+        return [e for e in self.episodes if not e.is_paid]
+
+    @property
+    def to_render(self) -> list[Episode]:
+        return [e for e in self.public if e.audio is not None]
+
+
+def load(root: Path, base_url: str | None = None, strict: bool = False) -> ShowPlan:
+    """Read podcast.toml and every post; raise InputError listing every problem."""
+    root = root.resolve()
+    problems = Problems(root)
+    if not root.is_dir():
+        problems.add(root, None, expected("a show folder", str(root)))
+        problems.raise_if_any()
+    show = config.load_show(root, problems, base_url)
+    drafts: list[posts.Draft] = []
+    sources = posts.find_posts(root)
+    if not sources:
+        problems.add(root / "episodes", None, "expected posts (episodes/*.md), got none")
+    for source in sources:
+        draft = posts.read_post(root, source, problems)
+        if draft:
+            drafts.append(draft)
+
+    seen: dict[str, Path] = {}
+    for d in drafts:
+        other = seen.get(d.episode.post_id)
+        if other is not None:
+            problems.add(d.episode.source, "post_id", expected(
+                f"an id no other post uses (also in {problems.rel(other)})", d.episode.post_id))
+        seen.setdefault(d.episode.post_id, d.episode.source)
+
+    if show is not None:
+        _check_lengths(show, drafts, problems)
+        if show.explicit is not None:
+            pass
+    for d in drafts:
+        ep = d.episode
+        if ep.audio is None and not ep.is_paid:
+            message = ("expected a recording (episodes/<stem>.mp3, .m4a or .wav, or an audio: "
+                       "key), got none: page built, left out of the feed")
+            if strict:
+                problems.add(ep.source, "audio", message)
+            else:
+                problems.warn(ep.source, "audio", message)
+    problems.raise_if_any()
+    assert show is not None
+
+    # Numbers: explicit ones win; otherwise the post's place in date order (oldest is 1).
+    oldest_first = sorted(drafts, key=lambda d: (d.episode.date, d.episode.post_id))
+    episodes = []
+    for n, d in enumerate(oldest_first, 1):
+        ep = d.episode
+        episodes.append(ep if ep.number is not None else dataclasses.replace(ep, number=n))
+    episodes.reverse()
+    warned: dict[str | None, Problem] = {}
+    for w in problems.warnings:  # unknown keys: once per key, not once per post
+        key = w.field if w.message.startswith("unknown") else f"{w.path}:{w.field}"
+        warned.setdefault(key, w)
+    return ShowPlan(show, tuple(episodes), tuple(warned.values()))
+
+
+def _check_lengths(show: Show, drafts: list[posts.Draft], problems: Problems) -> None:
+    a = show.audio
+    cfg = show.root / config.CONFIG_NAME
+    for name, path, overlap in (("intro", show.intro, a.intro_overlap),
+                                ("outro", show.outro, a.outro_overlap)):
+        if path is not None and tags.read_duration(path) < overlap + 0.05:
+            problems.add(cfg, f"audio.{name}_overlap",
+                         f"expected an overlap shorter than the {name} "
+                         f"({tags.read_duration(path):.2f} s), got {overlap} s")
+    need = (a.intro_overlap if show.intro else 0) + (a.outro_overlap if show.outro else 0) + 0.5
+    for d in drafts:
+        if d.audio_seconds is not None and d.audio_seconds < need:
+            problems.add(d.episode.audio or d.episode.source, None,
+                         f"expected a recording longer than the intro and outro overlaps "
+                         f"({need:.1f} s), got {d.audio_seconds:.2f} s")
+
+
+class Reporter:
+    """How a build tells the user what it does; the CLI supplies a real one."""
+
+    def status(self, line: str) -> None:
+        pass
+
+    def start(self, total_seconds: float, episodes: int) -> None:
+        pass
+
+    def advance(self, seconds: float) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    rendered: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    pages: list[EpisodePage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Job:
+    episode: Episode
+    key: str
+    audio_path: str
+
+
+class Builder:
+    def __init__(self, plan: ShowPlan, out: Path, jobs: int, reporter: Reporter,
+                 clean: bool = False, cache_dir: Path | None = None) -> None:
+        self.plan = plan
+        self.show = plan.show
+        self.out = out.resolve()
+        self.jobs = max(1, jobs)
+        self.reporter = reporter
+        self.cache = Cache(cache_dir or self.show.root / CACHE_NAME)
+        if clean:
+            shutil.rmtree(self.cache.dir, ignore_errors=True)
+            self.cache = Cache(self.cache.dir)
+        self.clean = clean
+        self._intro: audio.Analysis | None = None
+        self._outro: audio.Analysis | None = None
+        self._lock = threading.Lock()
+
+    # -- keys ---------------------------------------------------------------
+    def _settings_key(self) -> dict[str, object]:
+        return {"settings": self.show.audio.key(), "ffmpeg": ffmpeg.version(),
+                "renderer": audio.RENDERER_VERSION}
+
+    def render_key(self, ep: Episode) -> str:
+        assert ep.audio is not None
+        show = self.show
+        return digest({
+            "body": self.cache.file_hash(ep.audio),
+            "intro": self.cache.file_hash(show.intro) if show.intro else None,
+            "outro": self.cache.file_hash(show.outro) if show.outro else None,
+            **self._settings_key(),
+        })
+
+    # -- analysis -----------------------------------------------------------
+    def analysis(self, path: Path, head: int, tail: int,
+                 progress: audio.Progress | None = None) -> audio.Analysis:
+        key = digest({"file": self.cache.file_hash(path), "head": head, "tail": tail,
+                      **self._settings_key()})
+        meta = self.cache.read_json("analysis", key + ".json")
+        blob = self.cache.path("analysis", key + ".pcm")
+        if meta is not None and blob.is_file():
+            data = blob.read_bytes()
+            if sha256_digest(data) == meta.get("sha256"):
+                cut = int(meta["head_bytes"])
+                return audio.Analysis(int(meta["samples"]), float(meta["loudness"]),
+                                      float(meta["true_peak"]), data[:cut], data[cut:])
+        result = audio.analyse(path, self.show.audio, head, tail, progress)
+        data = result.head + result.tail
+        write_atomic(blob, data)
+        self.cache.write_json({"samples": result.samples, "loudness": result.loudness,
+                               "true_peak": result.true_peak, "head_bytes": len(result.head),
+                               "sha256": sha256_digest(data)}, "analysis", key + ".json")
+        return result
+
+    # -- rendering ----------------------------------------------------------
+    def cached_render(self, key: str) -> tuple[Path, dict[str, object]] | None:
+        """The cached render for ``key`` if it is there and intact."""
+        mp3 = self.cache.path("audio", key + ".mp3")
+        meta = self.cache.read_json("audio", key + ".json")
+        if meta is None or not mp3.is_file():
+            return None
+        if mp3.stat().st_size != meta.get("size") or sha256_file(mp3) != meta.get("sha256"):
+            return None  # corrupted: render again, never publish it
+        return mp3, meta
+
+    def render(self, ep: Episode, key: str, progress: audio.Progress) -> dict[str, object]:
+        assert ep.audio is not None
+        s = self.show.audio
+        h = audio.overlap_samples(s, s.intro_overlap) if self.show.intro else 0
+        t = audio.overlap_samples(s, s.outro_overlap) if self.show.outro else 0
+        body = self.analysis(ep.audio, h, t, progress)
+        mp3 = self.cache.path("audio", key + ".mp3")
+        mp3.parent.mkdir(parents=True, exist_ok=True)
+        result = audio.render(ep.audio, body, self._intro, self._outro, s, mp3, progress)
+        meta: dict[str, object] = {
+            "samples": result.samples, "sample_rate": result.sample_rate,
+            "body_offset": result.body_offset, "limiter": result.limiter, "gain": result.gain,
+            "size": mp3.stat().st_size, "sha256": sha256_file(mp3),
+            "loudness_target": s.loudness, "true_peak_target": s.true_peak,
+        }
+        self.cache.write_json(meta, "audio", key + ".json")
+        return meta
+
+    def _prepare_music(self) -> None:
+        show = self.show
+        if show.intro:
+            self._intro = self.analysis(show.intro, KEEP_WHOLE, 0)
+        if show.outro:
+            self._outro = self.analysis(show.outro, KEEP_WHOLE, 0)
+
+    def render_all(self, jobs: list[_Job], result: BuildResult) -> dict[str, dict[str, object]]:
+        """Render what is not cached, in parallel; returns render metadata by stem."""
+        metas: dict[str, dict[str, object]] = {}
+        todo: list[_Job] = []
+        for job in jobs:
+            cached = self.cached_render(job.key)
+            if cached is not None:
+                metas[job.episode.stem] = cached[1]
+                result.reused.append(job.episode.stem)
+            else:
+                todo.append(job)
+        if not todo:
+            return metas
+        try:
+            self._prepare_music()
+        except audio.AudioProblem as e:
+            raise InputError([Problem("podcast.toml", "intro/outro", str(e))]) from e
+        total = sum(2 * tags.read_duration(j.episode.audio) for j in todo if j.episode.audio)
+        self.reporter.start(total, len(todo))
+        try:
+            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+                futures = {pool.submit(self.render, j.episode, j.key, self.reporter.advance): j
+                           for j in todo}
+                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                for fut in done:
+                    if fut.exception() is not None:
+                        for other in futures:
+                            other.cancel()
+                for fut, job in sorted(futures.items(), key=lambda kv: kv[1].episode.stem):
+                    meta = self._outcome(fut.result, job)
+                    metas[job.episode.stem] = meta
+                    result.rendered.append(job.episode.stem)
+                    self.reporter.status(
+                        f"rendered {job.episode.stem}: "
+                        f"{int(meta['samples']) / int(meta['sample_rate']):.1f} s"  # type: ignore[call-overload]
+                        + (", limiter engaged" if meta["limiter"] else ""))
+        finally:
+            self.reporter.finish()
+        return metas
+
+    def _outcome(self, get: Callable[[], dict[str, object]], job: _Job) -> dict[str, object]:
+        try:
+            return get()
+        except audio.AudioProblem as e:
+            rel = Problems(self.show.root).rel(job.episode.audio or job.episode.source)
+            raise InputError([Problem(rel, None, str(e))]) from e
+        except ffmpeg.FFmpegError as e:
+            rel = Problems(self.show.root).rel(job.episode.audio or job.episode.source)
+            raise InputError([Problem(rel, None, f"expected audio ffmpeg can decode, got an "
+                                                 f"error: {e.last}")]) from e
+
+    # -- the whole build ----------------------------------------------------
+    def build(self) -> BuildResult:
+        show = self.show
+        _check_out(show.root, self.out)
+        result = BuildResult(self.out)
+        jobs: list[_Job] = []
+        for ep in self.plan.to_render:
+            key = self.render_key(ep)
+            jobs.append(_Job(ep, key, f"audio/{ep.slug}-{key[:10]}.mp3"))
+        metas = self.render_all(jobs, result)
+
+        pages: list[EpisodePage] = []
+        by_stem = {j.episode.stem: j for j in jobs}
+        for ep in self.plan.public:
+            path = f"episodes/{ep.slug}/"
+            job = by_stem.get(ep.stem)
+            rendered = None
+            if job is not None:
+                meta = metas[ep.stem]
+                offset = float(meta["body_offset"])  # type: ignore[arg-type]
+                duration = int(meta["samples"]) / int(meta["sample_rate"])  # type: ignore[call-overload]
+                chapters = tuple(c.shifted(offset) for c in ep.chapters)
+                if chapters and offset > 0:
+                    chapters = (Chapter(0.0, "Intro"),) + chapters
+                rendered = RenderedAudio(job.audio_path, "audio/mpeg", 0, duration, offset,
+                                         chapters, show.audio.loudness, show.audio.true_peak)
+            pages.append(EpisodePage(
+                episode=ep, url=show.base_url + path, path=path, audio=rendered,
+                audio_url=show.base_url + job.audio_path if job else None,
+                chapters_url=(show.base_url + path + "chapters.json"
+                              if rendered and rendered.chapters else None),
+                transcript_url=show.base_url + path + "transcript.html"))
+
+        writer = SiteWriter(self.out)
+        try:
+            artwork = show.artwork.read_bytes()
+            final_pages = []
+            for page in pages:
+                if page.audio is not None:
+                    job = by_stem[page.episode.stem]
+                    size = self._write_audio(writer, page, job, artwork)
+                    page = dataclasses.replace(
+                        page, audio=dataclasses.replace(page.audio, length=size))
+                final_pages.append(page)
+                for image in page.episode.images:
+                    writer.copy_file(page.path + image.target, image.source)
+            writer.write_bytes(show.artwork_name, artwork)
+            for rel, data in site.render_pages(show, final_pages).items():
+                writer.write_bytes(rel, data)
+            feed_pages = [p for p in final_pages if p.audio is not None]
+            writer.write_bytes("feed.xml", build_feed(show, feed_pages))
+            result.changed = writer.changed()
+            result.removed = writer.removed()
+            result.pages = final_pages
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            self.cache.save()
+        return result
+
+    def _write_audio(self, writer: SiteWriter, page: EpisodePage, job: _Job,
+                     artwork: bytes) -> int:
+        assert page.audio is not None
+        show, ep = self.show, page.episode
+        t = tags.EpisodeTags(
+            title=ep.title, artist=show.author, album=show.title,
+            date=ep.date.strftime("%Y-%m-%d"), track=ep.number, comment=ep.summary,
+            language=show.language, guid=ep.post_id, feed_url=show.feed_url, page_url=page.url,
+            cover=artwork, cover_mime="image/jpeg" if show.artwork_name.endswith("jpg")
+            else "image/png", chapters=page.audio.chapters, duration=page.audio.duration)
+        identity = digest({"render": job.key, "tags": dataclasses.asdict(t) | {
+            "cover": sha256_digest(artwork)}, "version": __version__})
+        manifest_key = digest({"out": str(self.out), "path": job.audio_path})
+        cached = self.cache.read_json("site", manifest_key + ".json")
+
+        def unchanged(old: Path) -> bool:
+            st = old.stat()
+            return bool(cached and cached.get("identity") == identity
+                        and cached.get("stat") == [st.st_size, st.st_mtime_ns, st.st_ino])
+
+        def make(target: Path) -> None:
+            found = self.cached_render(job.key)
+            if found is None:
+                raise EnvironmentProblem(f"{job.audio_path}: the rendered audio vanished from "
+                                         f"the cache during the build; run the build again")
+            shutil.copyfile(found[0], target)
+            tags.write_mp3_tags(target, t)
+
+        writer.produce(job.audio_path, unchanged, make)
+        st = (writer.tmp / job.audio_path).stat()
+        self.cache.write_json({"identity": identity,
+                               "stat": [st.st_size, st.st_mtime_ns, st.st_ino]},
+                              "site", manifest_key + ".json")
+        return st.st_size
+
+
+def sha256_digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _check_out(root: Path, out: Path) -> None:
+    """Refuse an output folder that would swallow the show or someone's files."""
+    if out == root or root.is_relative_to(out):
+        raise InputError([Problem("--out", None, expected(
+            "a folder outside the show's own files", str(out)))])
+    if out.exists() and any(out.iterdir()) and not (out / "feed.xml").is_file() \
+            and not (out / "index.html").is_file():
+        raise InputError([Problem("--out", None, expected(
+            "an empty folder or one audio-feed built", f"{out} with other files in it"))])
+
+
+def check(root: Path, base_url: str | None = None, strict: bool = False) -> ShowPlan:
+    """Validate everything, render nothing (the ``check`` command)."""
+    return load(root, base_url, strict)
+
+
+__all__ = ["AudioFeedError", "Builder", "BuildResult", "Reporter", "ShowPlan", "check", "load"]

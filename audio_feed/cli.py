@@ -1,0 +1,175 @@
+"""The command line: the only module that prints or exits."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from tqdm import tqdm
+
+from . import __version__, build
+from .errors import AudioFeedError, EnvironmentProblem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+HELP = """Turn a newsletter into a podcast.
+
+A show folder holds podcast.toml, posts as episodes/*.md (Markdown with YAML
+front matter) and a recording of each post (episodes/<stem>.mp3, .m4a or .wav).
+audio-feed stitches intro and outro music onto each recording, normalises it to
+podcast loudness, tags it, and writes a static site: feed.xml for podcast apps
+plus show-notes pages.
+
+\b
+Start here:
+  audio-feed check              validate the show in this folder
+  audio-feed build              build it into _site/
+  audio-feed build --base-url https://example.org/podcast/
+"""
+
+
+class _Reporter(build.Reporter):
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: tqdm[Any] | None = None
+
+    def status(self, line: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr)
+        else:
+            click.echo(line, err=True)
+
+    def start(self, total_seconds: float, episodes: int) -> None:
+        if self.quiet:
+            return
+        self.bar = tqdm(total=round(total_seconds, 1), unit="s", unit_scale=False,
+                        desc=f"rendering {episodes} episode{'s' * (episodes != 1)}",
+                        file=sys.stderr, dynamic_ncols=True,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+
+    def advance(self, seconds: float) -> None:
+        if self.bar is not None and self.bar.total is not None:
+            self.bar.update(min(seconds, max(0.0, self.bar.total - self.bar.n)))
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _fail(e: AudioFeedError, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    for line in e.lines():
+        click.echo(f"error: {line}", err=True)
+    sys.exit(e.exit_code)
+
+
+def _guarded(fn: F) -> F:
+    """Turn audio-feed's errors into one line each and an exit status; no traceback."""
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return fn(*args, **kwargs)
+        except AudioFeedError as e:
+            _fail(e, debug)
+        except KeyboardInterrupt:
+            click.echo("interrupted: the previous site was left as it was", err=True)
+            sys.exit(130)
+        except OSError as e:
+            if debug:
+                traceback.print_exc()
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="audio-feed")
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+def cli(debug: bool) -> None:
+    pass
+
+
+show_dir = click.argument("show_dir", default=".", type=click.Path(path_type=Path))
+base_url = click.option("--base-url", metavar="URL",
+                        help="Where the site will be served (overrides base_url in podcast.toml).")
+strict = click.option("--strict", is_flag=True,
+                      help="Treat warnings (such as a post without audio yet) as errors.")
+
+
+def _warnings(plan: build.ShowPlan) -> None:
+    for w in plan.warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+@cli.command()
+@show_dir
+@base_url
+@strict
+@_guarded
+def check(show_dir: Path, base_url: str | None, strict: bool) -> None:
+    """Validate podcast.toml, every post and every audio file; render nothing.
+
+    Exits 0 when the show can be built, 2 with one line per problem otherwise.
+    """
+    plan = build.check(show_dir, base_url, strict)
+    _warnings(plan)
+    paid = sum(e.is_paid for e in plan.episodes)
+    click.echo(f"ok: {len(plan.episodes)} posts, {len(plan.to_render)} episodes for the "
+               f"public feed, {paid} paid (kept out of it)")
+
+
+@cli.command(name="build")
+@show_dir
+@click.option("--out", "-o", default="_site", type=click.Path(path_type=Path), show_default=True,
+              help="Where to write the site (relative to the current folder).")
+@base_url
+@strict
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Episodes rendered at once (default: all cores).")
+@click.option("--clean", is_flag=True, help="Forget the cache and render everything again.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@_guarded
+def build_cmd(show_dir: Path, out: Path, base_url: str | None, strict: bool, jobs: int | None,
+              clean: bool, quiet: bool) -> None:
+    """Build the site: stitched and tagged audio, feed.xml and show-notes pages.
+
+    Rendered audio is cached in SHOW_DIR/.audio-feed-cache, so a rebuild only
+    renders what changed. The new site replaces the old one only when the whole
+    build succeeded.
+    """
+    plan = build.load(show_dir, base_url, strict)
+    _warnings(plan)
+    reporter = _Reporter(quiet)
+    builder = build.Builder(plan, out, jobs or os.cpu_count() or 1, reporter, clean=clean)
+    result = builder.build()
+    if quiet:
+        return
+    show = plan.show
+    click.echo(f"built {result.out}: {sum(p.audio is not None for p in result.pages)} episodes "
+               f"in the feed ({len(result.rendered)} rendered, {len(result.reused)} reused), "
+               f"{len(result.changed)} files written, {len(result.removed)} removed")
+    click.echo(f"  feed:  {result.out / 'feed.xml'}  (served as {show.feed_url})")
+    click.echo(f"  pages: {result.out / 'index.html'}")
+
+
+def main() -> None:
+    try:
+        cli(prog_name="audio-feed")
+    except EnvironmentProblem as e:  # pragma: no cover - raised before a command runs
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+"""podcast.toml -> Show, validated, with every problem reported at once.
+
+Each key is declared once in ``KEYS`` with its type and a one-line docstring;
+the README's table of keys is written from the same words.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import images, tags
+from .categories import CATEGORIES
+from .errors import Problems, described, expected
+from .model import AudioSettings, Show
+from .text import control_characters
+
+CONFIG_NAME = "podcast.toml"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_BITRATE = re.compile(r"^(\d{2,3})k$")
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: type
+    required: bool
+    doc: str
+
+
+KEYS: tuple[Key, ...] = (
+    Key("title", str, True, "Show title."),
+    Key("description", str, True, "What the show is about (at most 4000 bytes)."),
+    Key("author", str, True, "Who makes it (itunes:author, the audio's artist tag)."),
+    Key("email", str, True, "Owner e-mail (itunes:owner, podcast:locked owner)."),
+    Key("language", str, True, "ISO 639 language code, e.g. en or pt-BR."),
+    Key("base_url", str, True, "Where the built site is served; --base-url overrides it."),
+    Key("artwork", str, True, "Square PNG or JPEG, RGB, 1400 to 3000 px, inside the show."),
+    Key("category", str, True, "Apple category, or 'Category/Subcategory'."),
+    Key("explicit", bool, True, "true or false: does the show contain explicit content?"),
+    Key("intro", str, False, "Intro music played before each episode (optional)."),
+    Key("outro", str, False, "Outro music played after each episode (optional)."),
+    Key("link", str, False, "The show's website; defaults to base_url."),
+    Key("copyright", str, False, "Copyright line for the feed."),
+    Key("type", str, False, "episodic (default, newest first) or serial."),
+    Key("synthetic_voice", bool, False, "true when a text-to-speech voice reads the posts."),
+    Key("locked", bool, False, "podcast:locked: true asks other platforms not to import it."),
+    Key("funding_url", str, False, "A page where listeners can support the show."),
+    Key("funding_text", str, False, "Its link text (at most 128 characters)."),
+    Key("templates", str, False, "Folder of jinja2 templates that override the defaults."),
+    Key("audio", dict, False, "The [audio] table: how episodes are rendered (below)."),
+)
+
+AUDIO_KEYS: tuple[Key, ...] = (
+    Key("loudness", float, False, "Integrated loudness target in LUFS (default -16)."),
+    Key("true_peak", float, False, "True-peak ceiling in dBTP (default -1)."),
+    Key("bitrate", str, False, "MP3 bitrate, e.g. '64k' (default) or '128k'."),
+    Key("sample_rate", int, False, "Output sample rate: 44100 (default) or 48000."),
+    Key("channels", int, False, "1 (mono, default) or 2."),
+    Key("intro_overlap", float, False, "Seconds the intro fades out under the voice (2.0)."),
+    Key("outro_overlap", float, False, "Seconds the outro fades in under the voice (1.0)."),
+)
+
+_TYPE_WORDS = {str: "a string", bool: "true or false", int: "a whole number",
+               float: "a number", dict: "a table"}
+
+
+def _typed(value: Any, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _check_table(
+    data: dict[str, Any], keys: tuple[Key, ...], problems: Problems, path: Path, prefix: str
+) -> dict[str, Any]:
+    """Type-check a table against its declared keys; returns only the valid values."""
+    known = {k.name: k for k in keys}
+    good: dict[str, Any] = {}
+    for name in data:
+        if name not in known:
+            problems.add(path, prefix + name, expected(
+                "one of the documented keys (see README)", name))
+    for key in keys:
+        if key.name not in data:
+            if key.required:
+                problems.add(path, prefix + key.name, "expected a value, got nothing (required)")
+            continue
+        value = data[key.name]
+        if not _typed(value, key.kind):
+            problems.add(path, prefix + key.name, expected(_TYPE_WORDS[key.kind], value))
+            continue
+        if isinstance(value, str):
+            if not value.strip() and key.required:
+                problems.add(path, prefix + key.name, "expected a value, got an empty string")
+                continue
+            bad = control_characters(value)
+            if bad:
+                problems.add(path, prefix + key.name, described(
+                    "text without control characters", f"{bad} in {value!r}"))
+                continue
+        good[key.name] = value
+    return good
+
+
+def inside(root: Path, value: str, problems: Problems, path: Path, field: str) -> Path | None:
+    """Resolve a path given in the show's files; it must stay inside the show folder."""
+    candidate = (root / value).resolve()
+    if not candidate.is_relative_to(root.resolve()):
+        problems.add(path, field, expected("a path inside the show folder", value))
+        return None
+    if not candidate.is_file():
+        problems.add(path, field, expected("an existing file", value))
+        return None
+    return candidate
+
+
+def normalise_base_url(url: str) -> str | None:
+    """The base URL with exactly one trailing slash, or None if it is not http(s)."""
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+        return None
+    return url.rstrip("/") + "/"
+
+
+def _audio_file(root: Path, value: str, problems: Problems, path: Path, field: str) -> Path | None:
+    found = inside(root, value, problems, path, field)
+    if found is not None:
+        problem = tags.audio_problem(found)
+        if problem:
+            problems.add(path, field, problem)
+            return None
+    return found
+
+
+def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Show | None:
+    """Read and validate ``root/podcast.toml``.
+
+    Every problem found is added to ``problems``; the result is None when there was any.
+    """
+    before = len(problems.items)
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        problems.add(path, None, "expected a podcast.toml in the show folder, got no such file")
+        return None
+    text = problems.read_text(path)
+    if text is None:
+        return None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        problems.add(path, None, f"expected valid TOML, got a syntax error: {e}")
+        return None
+
+    v = _check_table(data, KEYS, problems, path, "")
+    get = v.get
+
+    url = base_url if base_url is not None else get("base_url", "")
+    norm = normalise_base_url(url) if url else None
+    if url and norm is None:
+        field = "--base-url" if base_url is not None else "base_url"
+        problems.add(path, field, expected("an http:// or https:// URL", url))
+    if "email" in v and not _EMAIL.match(v["email"]):
+        problems.add(path, "email", expected("an e-mail address", v["email"]))
+    if "language" in v and not _LANG.match(v["language"]):
+        problems.add(path, "language", expected("an ISO 639 code such as 'en'", v["language"]))
+    if "description" in v and len(v["description"].encode()) > 4000:
+        problems.add(path, "description", expected(
+            "at most 4000 bytes", f"{len(v['description'].encode())} bytes"))
+
+    category, subcategory = None, None
+    if "category" in v:
+        category, _, sub = v["category"].partition("/")
+        category, subcategory = category.strip(), sub.strip() or None
+        if category not in CATEGORIES:
+            problems.add(path, "category", expected("an Apple Podcasts category", v["category"]))
+        elif subcategory and subcategory not in CATEGORIES[category]:
+            problems.add(path, "category", expected(
+                f"a subcategory of {category}", subcategory))
+
+    artwork = None
+    if "artwork" in v:
+        artwork = inside(root, v["artwork"], problems, path, "artwork")
+        if artwork is not None:
+            for message in images.artwork_problems(artwork):
+                problems.add(path, "artwork", message)
+    intro = _audio_file(root, v["intro"], problems, path, "intro") if "intro" in v else None
+    outro = _audio_file(root, v["outro"], problems, path, "outro") if "outro" in v else None
+
+    show_type = get("type", "episodic")
+    if show_type not in ("episodic", "serial"):
+        problems.add(path, "type", expected("'episodic' or 'serial'", show_type))
+    if len(get("funding_text", "")) > 128:
+        problems.add(path, "funding_text", expected("at most 128 characters",
+                                                    f"{len(v['funding_text'])}"))
+    for key in ("link", "funding_url"):
+        if key in v and normalise_base_url(v[key]) is None:
+            problems.add(path, key, expected("an http:// or https:// URL", v[key]))
+    templates = None
+    if "templates" in v:
+        templates = (root / v["templates"]).resolve()
+        if not templates.is_dir() or not templates.is_relative_to(root.resolve()):
+            problems.add(path, "templates", expected("a folder inside the show", v["templates"]))
+
+    audio = _audio_settings(v.get("audio", {}), problems, path)
+
+    if len(problems.items) > before:
+        return None
+    assert artwork is not None and category is not None and norm is not None
+    return Show(
+        root=root,
+        title=v["title"].strip(),
+        description=v["description"].strip(),
+        author=v["author"].strip(),
+        email=v["email"].strip(),
+        language=v["language"],
+        base_url=norm,
+        artwork=artwork,
+        category=category,
+        subcategory=subcategory,
+        explicit=v["explicit"],
+        intro=intro,
+        outro=outro,
+        link=normalise_base_url(get("link", "")) or norm,
+        copyright=get("copyright"),
+        show_type=show_type,
+        synthetic_voice=get("synthetic_voice", False),
+        locked=get("locked", False),
+        funding_url=get("funding_url"),
+        funding_text=get("funding_text"),
+        templates=templates,
+        audio=audio,
+    )
+
+
+def _audio_settings(data: dict[str, Any], problems: Problems, path: Path) -> AudioSettings:
+    a = _check_table(data, AUDIO_KEYS, problems, path, "audio.")
+    d = AudioSettings()
+    checks: list[tuple[str, Callable[[Any], bool], str]] = [
+        ("loudness", lambda x: -40 <= x <= -5, "a loudness from -40 to -5 LUFS"),
+        ("true_peak", lambda x: -9 <= x <= 0, "a ceiling from -9 to 0 dBTP"),
+        ("bitrate", lambda x: bool(_BITRATE.match(x)) and 32 <= int(x[:-1]) <= 320,
+         "a bitrate such as '64k' (32k to 320k)"),
+        ("sample_rate", lambda x: x in (22050, 44100, 48000), "22050, 44100 or 48000"),
+        ("channels", lambda x: x in (1, 2), "1 or 2"),
+        ("intro_overlap", lambda x: 0 <= x <= 30, "0 to 30 seconds"),
+        ("outro_overlap", lambda x: 0 <= x <= 30, "0 to 30 seconds"),
+    ]
+    for name, ok, what in checks:
+        if name in a and not ok(a[name]):
+            problems.add(path, "audio." + name, expected(what, a[name]))
+            del a[name]
+    return AudioSettings(
+        loudness=float(a.get("loudness", d.loudness)),
+        true_peak=float(a.get("true_peak", d.true_peak)),
+        bitrate=a.get("bitrate", d.bitrate),
+        sample_rate=a.get("sample_rate", d.sample_rate),
+        channels=a.get("channels", d.channels),
+        intro_overlap=float(a.get("intro_overlap", d.intro_overlap)),
+        outro_overlap=float(a.get("outro_overlap", d.outro_overlap)),
+    )

@@ -1,0 +1,112 @@
+"""Errors that reach the user.
+
+Every problem with the user's input is an :class:`InputError` that names the
+file, the field, what was expected and what was found, so the command line can
+print it on one line::
+
+    episodes/x.md: date: expected an ISO 8601 date, got 'tomorrow'
+
+Problems with the machine (ffmpeg missing, disk full) are :class:`EnvironmentProblem`
+and exit with status 1 instead of 2. Third-party exceptions are translated into
+these at the boundary of the module that wraps the library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class AudioFeedError(Exception):
+    """Base class of the errors audio-feed reports to the user."""
+
+    exit_code = 1
+
+    def lines(self) -> list[str]:
+        """The messages, one line each."""
+        return [str(self)]
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in the input: where, which field, what was wanted, what was found."""
+
+    path: str
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: {self.field}: " if self.field else f"{self.path}: "
+        return where + self.message
+
+
+def expected(what: str, found: object) -> str:
+    """The usual message body: ``expected X, got 'y'`` (the user's value, quoted)."""
+    return f"expected {what}, got {_short(found)}"
+
+
+def described(what: str, found: str) -> str:
+    """``expected X, got <a description>``, for what we measured rather than a value."""
+    return f"expected {what}, got {found}"
+
+
+class InputError(AudioFeedError):
+    """One or more problems with the show's files; exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class EnvironmentProblem(AudioFeedError):
+    """Something about the machine, not the input, went wrong; exit status 1."""
+
+    exit_code = 1
+
+
+@dataclass
+class Problems:
+    """Collects problems so that every one is reported at once (mkdocs-style)."""
+
+    root: Path
+    items: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def rel(self, path: Path | str) -> str:
+        """A path as the user knows it: relative to the show folder when inside it."""
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(p)
+
+    def add(self, path: Path | str, field_name: str | None, message: str) -> None:
+        self.items.append(Problem(self.rel(path), field_name, message))
+
+    def warn(self, path: Path | str, field_name: str | None, message: str) -> None:
+        self.warnings.append(Problem(self.rel(path), field_name, message))
+
+    def read_text(self, path: Path, field_name: str | None = None) -> str | None:
+        """A file as UTF-8 text; None (with a problem recorded) when it is not."""
+        raw = path.read_bytes()
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            self.add(path, field_name, described(
+                "UTF-8 text", f"byte 0x{raw[e.start]:02x} at offset {e.start}"))
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(self.items)

@@ -1,0 +1,67 @@
+"""Finding and running ffmpeg (never ffprobe).
+
+ffmpeg comes from the imageio-ffmpeg wheel, so that set-up never needs a
+system package; ``AUDIO_FEED_FFMPEG`` or an ffmpeg on PATH are used when the
+wheel has no binary for this platform.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from .errors import EnvironmentProblem
+
+
+@functools.cache
+def exe() -> str:
+    """Path of the ffmpeg binary to use."""
+    chosen = os.environ.get("AUDIO_FEED_FFMPEG")
+    if chosen:
+        if not Path(chosen).is_file():
+            raise EnvironmentProblem(
+                f"AUDIO_FEED_FFMPEG: expected the path of an ffmpeg binary, got {chosen!r}")
+        return chosen
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError):
+        found = shutil.which("ffmpeg")
+        if found:
+            return found
+    raise EnvironmentProblem(
+        "ffmpeg: expected the imageio-ffmpeg package or an ffmpeg on PATH, found neither "
+        "(pip install imageio-ffmpeg)")
+
+
+@functools.cache
+def version() -> str:
+    """ffmpeg's version line; part of every render's cache key."""
+    out = subprocess.run([exe(), "-hide_banner", "-version"], capture_output=True, text=True,
+                         check=False)
+    return out.stdout.splitlines()[0] if out.stdout else "unknown"
+
+
+def base_args() -> list[str]:
+    return [exe(), "-nostdin", "-hide_banner", "-y"]
+
+
+def run(args: list[str], what: str) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg; a failure becomes an error naming ``what`` with ffmpeg's last line."""
+    proc = subprocess.run(base_args() + args, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise FFmpegError(what, proc.stderr.decode("utf-8", "replace"))
+    return proc
+
+
+class FFmpegError(Exception):
+    """ffmpeg failed; ``last`` is its last meaningful line of output."""
+
+    def __init__(self, what: str, stderr: str) -> None:
+        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+        self.last = lines[-1] if lines else "no output"
+        super().__init__(f"{what}: ffmpeg failed: {self.last}")

@@ -1,0 +1,54 @@
+"""Image checks with Pillow: artwork must be what directories accept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+ARTWORK_MIN = 1400
+ARTWORK_MAX = 3000
+_FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str
+    width: int
+    height: int
+    mode: str
+
+
+def inspect(path: Path) -> ImageInfo | None:
+    """Type, size and colour mode of an image, or None if it is not an image."""
+    try:
+        with Image.open(path) as im:
+            return ImageInfo(im.format or "", im.width, im.height, im.mode)
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+
+
+def artwork_problems(path: Path) -> list[str]:
+    """What is wrong with a podcast cover, each as 'expected ..., got ...' text."""
+    info = inspect(path)
+    if info is None:
+        return ["expected a PNG or JPEG image, got a file that is not an image"]
+    found: list[str] = []
+    if info.format not in _FORMATS:
+        found.append(f"expected a PNG or JPEG image, got {info.format or 'an unknown'} image")
+    elif path.suffix.lower() not in _FORMATS[info.format]:
+        found.append(
+            f"expected the extension to match the real type ({info.format}), "
+            f"got '{path.suffix}'"
+        )
+    if info.width != info.height:
+        found.append(f"expected a square image, got {info.width}x{info.height} px")
+    elif not ARTWORK_MIN <= info.width <= ARTWORK_MAX:
+        found.append(
+            f"expected {ARTWORK_MIN} to {ARTWORK_MAX} px square, "
+            f"got {info.width}x{info.height} px"
+        )
+    if info.mode != "RGB":
+        found.append(f"expected RGB colour, got mode {info.mode}")
+    return found

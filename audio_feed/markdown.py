@@ -1,0 +1,77 @@
+"""Markdown -> safe HTML and plain text (markdown-it-py renders, nh3 sanitises)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .text import slugify
+
+_ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {"figure", "figcaption", "hr", "div", "span"}
+_ALLOWED_ATTRS = {k: set(v) for k, v in nh3.ALLOWED_ATTRIBUTES.items()}
+for _h in ("h1", "h2", "h3", "h4", "h5", "h6"):
+    _ALLOWED_ATTRS.setdefault(_h, set()).add("id")
+_ALLOWED_ATTRS.setdefault("div", set()).add("class")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    text: str
+    images: tuple[str, ...]
+    """Image sources as written in the post, in order."""
+    headings: tuple[tuple[int, str, str], ...]
+    """(level, text, anchor id) of every heading."""
+
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(
+        ["table", "strikethrough"])
+
+
+def render(source: str, rewrite_src: dict[str, str] | None = None) -> Rendered:
+    """Render a post body. ``rewrite_src`` maps image sources to their site paths."""
+    md = _parser()
+    tokens = md.parse(source)
+    images: list[str] = []
+    headings: list[tuple[int, str, str]] = []
+    used: set[str] = set()
+    texts: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            title = tokens[i + 1].content if i + 1 < len(tokens) else ""
+            anchor = slugify(title)
+            n = 2
+            while anchor in used:
+                anchor, n = f"{slugify(title)}-{n}", n + 1
+            used.add(anchor)
+            tok.attrSet("id", anchor)
+            headings.append((int(tok.tag[1]), title, anchor))
+        if tok.type == "inline":
+            texts.append(_plain(tok))
+            for child in tok.children or []:
+                if child.type == "image":
+                    src = str(child.attrGet("src") or "")
+                    images.append(src)
+                    if rewrite_src and src in rewrite_src:
+                        child.attrSet("src", rewrite_src[src])
+    html = md.renderer.render(tokens, md.options, {})
+    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS,
+                      link_rel="noopener noreferrer")
+    return Rendered(clean, "\n\n".join(t for t in texts if t.strip()), tuple(images),
+                    tuple(headings))
+
+
+def _plain(tok: Token) -> str:
+    out: list[str] = []
+    for child in tok.children or []:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif child.type == "image":
+            out.append(child.content)
+    return "".join(out)

@@ -1,0 +1,181 @@
+"""The data that flows through a build: frozen, typed dataclasses.
+
+Data flows one way: config -> posts -> audio -> tags -> feed/site -> writer.
+Templates receive these objects themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PAID_AUDIENCES = frozenset({"only_paid", "founding"})
+PAID_VISIBILITIES = frozenset({"paid", "founding", "subscribers"})
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """How episode audio is rendered (the ``[audio]`` table of podcast.toml)."""
+
+    loudness: float = -16.0
+    """Integrated loudness target in LUFS. Apple asks about -16 for spoken word."""
+    true_peak: float = -1.0
+    """Ceiling for the true peak in dBTP; a limiter engages only when the gain needs it."""
+    bitrate: str = "64k"
+    """MP3 bitrate; 64k mono is Apple's recommendation for speech."""
+    sample_rate: int = 44100
+    """Output sample rate in Hz."""
+    channels: int = 1
+    """1 (mono, right for a spoken newsletter) or 2."""
+    intro_overlap: float = 2.0
+    """Seconds the intro music keeps playing, fading out, under the first words."""
+    outro_overlap: float = 1.0
+    """Seconds the outro music fades in under the last words."""
+
+    def key(self) -> dict[str, Any]:
+        """Every setting that changes the rendered bytes (part of the cache key)."""
+        return {
+            "loudness": self.loudness,
+            "true_peak": self.true_peak,
+            "bitrate": self.bitrate,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "intro_overlap": self.intro_overlap,
+            "outro_overlap": self.outro_overlap,
+        }
+
+
+@dataclass(frozen=True)
+class Show:
+    """The podcast as described by podcast.toml."""
+
+    root: Path
+    title: str
+    description: str
+    author: str
+    email: str
+    language: str
+    base_url: str
+    artwork: Path
+    category: str
+    subcategory: str | None
+    explicit: bool
+    intro: Path | None
+    outro: Path | None
+    link: str
+    copyright: str | None
+    show_type: str
+    synthetic_voice: bool
+    locked: bool
+    funding_url: str | None
+    funding_text: str | None
+    templates: Path | None
+    audio: AudioSettings = field(default_factory=AudioSettings)
+
+    @property
+    def feed_url(self) -> str:
+        return self.base_url + "feed.xml"
+
+    @property
+    def artwork_name(self) -> str:
+        """The artwork's file name in the built site."""
+        return "artwork.jpg" if self.artwork.suffix.lower() in (".jpg", ".jpeg") else "artwork.png"
+
+    @property
+    def artwork_url(self) -> str:
+        return self.base_url + self.artwork_name
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter mark; ``start`` is in seconds."""
+
+    start: float
+    title: str
+
+    def shifted(self, offset: float) -> Chapter:
+        return Chapter(self.start + offset, self.title)
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image a post refers to, copied next to its page."""
+
+    source: Path
+    target: str
+    """Path relative to the episode's folder in the site."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One post, validated."""
+
+    stem: str
+    source: Path
+    title: str
+    subtitle: str | None
+    summary: str
+    """Plain-text summary: the subtitle, else the start of the post."""
+    date: dt.datetime
+    """Publication time, timezone-aware (UTC when the post gives none)."""
+    post_id: str
+    """The episode GUID; never changes once published."""
+    type: str
+    audience: str
+    visibility: str
+    audio: Path | None
+    """The body recording, or None when it is not ready yet."""
+    chapters: tuple[Chapter, ...]
+    number: int | None
+    season: int | None
+    episode_type: str
+    explicit: bool | None
+    html: str
+    """The post body rendered from Markdown and sanitised."""
+    text: str
+    """The post as plain text (what the voice reads)."""
+    images: tuple[Image, ...]
+    extra: tuple[tuple[str, Any], ...] = ()
+    """Front-matter keys audio-feed does not know, kept as they were."""
+
+    @property
+    def is_paid(self) -> bool:
+        return self.audience in PAID_AUDIENCES or self.visibility in PAID_VISIBILITIES
+
+    @property
+    def slug(self) -> str:
+        return self.stem
+
+
+@dataclass(frozen=True)
+class RenderedAudio:
+    """An episode's finished audio file in the site."""
+
+    path: str
+    """Site-relative path, e.g. ``audio/why-we-listen-1a2b3c4d.mp3``."""
+    mime: str
+    length: int
+    duration: float
+    body_offset: float
+    """Where the body starts in the output (intro length minus the overlap)."""
+    chapters: tuple[Chapter, ...]
+    """Chapters against the output file (already shifted)."""
+    loudness: float
+    true_peak: float
+
+
+@dataclass(frozen=True)
+class EpisodePage:
+    """Everything the feed and the templates know about one public episode."""
+
+    episode: Episode
+    url: str
+    """Absolute URL of the show-notes page."""
+    path: str
+    """Site-relative folder of the episode, ending in '/'."""
+    audio: RenderedAudio | None
+    audio_url: str | None
+    chapters_url: str | None
+    transcript_url: str

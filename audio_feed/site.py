@@ -1,0 +1,85 @@
+"""jinja2 -> show-notes pages, chapters JSON and transcripts.
+
+Templates receive the dataclasses themselves (Show, EpisodePage). A show can
+override any default template by putting a file of the same name in its own
+``templates/`` folder (or the folder named by ``templates`` in podcast.toml).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jinja2
+
+from .model import EpisodePage, Show
+from .text import clock, hms
+
+PAGE_TEMPLATES = ("index.html", "episode.html", "transcript.html")
+STATIC_FILES = ("style.css",)
+
+
+def default_templates() -> Path:
+    """The templates shipped with audio-feed.
+
+    In the wheel they are the package ``audio_feed/templates``; in a source
+    checkout (editable install) they are the repository's ``templates/``.
+    """
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    return packaged if packaged.is_dir() else here.parent / "templates"
+
+
+def environment(show: Show) -> jinja2.Environment:
+    search: list[str] = []
+    own = show.templates or (show.root / "templates")
+    if own.is_dir():
+        search.append(str(own))
+    search.append(str(default_templates()))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["clock"] = clock
+    env.filters["hms"] = hms
+    env.filters["isodate"] = lambda d: d.strftime("%Y-%m-%d")
+    env.filters["longdate"] = lambda d: f"{d.day} {d.strftime('%B %Y')}"
+    return env
+
+
+def chapters_json(page: EpisodePage) -> bytes:
+    """Podcasting 2.0 JSON chapters (version 1.2.0) against the output file."""
+    assert page.audio is not None
+    data = {
+        "version": "1.2.0",
+        "chapters": [
+            {"startTime": round(c.start, 3), "title": c.title} for c in page.audio.chapters
+        ],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def render_pages(show: Show, pages: list[EpisodePage]) -> dict[str, bytes]:
+    """Every page and page-side file of the site, keyed by site-relative path."""
+    env = environment(show)
+    newest_first = sorted(pages, key=lambda p: (p.episode.date, p.episode.post_id),
+                          reverse=True)
+    out: dict[str, bytes] = {}
+    index = env.get_template("index.html")
+    out["index.html"] = index.render(show=show, episodes=newest_first, root="").encode()
+    episode_t = env.get_template("episode.html")
+    transcript_t = env.get_template("transcript.html")
+    for page in newest_first:
+        ctx = {"show": show, "page": page, "episode": page.episode, "root": "../../"}
+        out[page.path + "index.html"] = episode_t.render(**ctx).encode()
+        out[page.path + "transcript.html"] = transcript_t.render(**ctx).encode()
+        if page.audio and page.audio.chapters:
+            out[page.path + "chapters.json"] = chapters_json(page)
+    for name in STATIC_FILES:
+        source = env.loader.get_source(env, name)[0] if env.loader else ""
+        out[name] = source.encode()
+    return out

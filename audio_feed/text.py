@@ -1,0 +1,57 @@
+"""Small text helpers shared by the readers and the writers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# XML 1.0 forbids these; feedgen raises a bare ValueError on them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def control_characters(text: str) -> str:
+    """The control characters in ``text`` as a readable list ('' when there are none)."""
+    found = sorted(set(_CONTROL.findall(text)))
+    return ", ".join(f"U+{ord(c):04X}" for c in found)
+
+
+def clock(seconds: float) -> str:
+    """Seconds as H:MM:SS (or M:SS under an hour), as listeners read durations."""
+    total = int(round(seconds))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def hms(seconds: float) -> str:
+    """Seconds as HH:MM:SS, the form chapter lines use."""
+    total = int(seconds)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def parse_hms(value: str) -> float | None:
+    """'01:02:03', '02:03' or '02:03.5' -> seconds; None when it is not a time."""
+    m = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)", value.strip())
+    if not m:
+        return None
+    h, mi, s = int(m.group(1) or 0), int(m.group(2)), float(m.group(3))
+    if mi >= 60 or s >= 60:
+        return None
+    return h * 3600 + mi * 60 + s
+
+
+def slugify(text: str) -> str:
+    """ASCII slug for file names and anchors."""
+    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", norm.lower()).strip("-") or "section"
+
+
+def summary(text: str, limit: int = 300) -> str:
+    """The first sentences of ``text`` up to ``limit`` characters, cut at a word."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"

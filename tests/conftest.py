@@ -1,0 +1,139 @@
+"""Shared fixtures: a tiny real show made with the real ffmpeg, and the sample show."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from PIL import Image
+
+from audio_feed import ffmpeg
+from audio_feed.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_FILES = ("podcast.toml", "artwork.png", "episodes", "templates")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite the golden files in tests/golden from the current output.")
+
+
+def make_tone(path: Path, seconds: float, freq: int = 440, *, speechy: bool = False,
+              rate: int = 22050) -> Path:
+    """A short real audio file made by ffmpeg (a tone, or noise bursts that behave like
+    speech for loudness purposes)."""
+    if speechy:
+        src = (f"anoisesrc=d={seconds}:c=pink:r={rate}:a=0.3:seed=7,"
+               f"volume='0.2+0.8*gt(sin(2*PI*t*1.7),0)':eval=frame")
+    else:
+        src = f"sine=f={freq}:d={seconds}:r={rate},volume=0.4"
+    codec = {".mp3": ["-c:a", "libmp3lame", "-b:a", "48k"], ".m4a": ["-c:a", "aac", "-b:a", "48k"],
+             ".wav": ["-c:a", "pcm_s16le"]}[path.suffix]
+    subprocess.run([ffmpeg.exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", src,
+                    "-ac", "1", *codec, "-map_metadata", "-1", str(path)], check=True)
+    return path
+
+
+def write_artwork(path: Path, size: tuple[int, int] = (1400, 1400), mode: str = "RGB") -> Path:
+    Image.new(mode, size, "teal" if mode == "RGB" else 0).save(path)
+    return path
+
+
+TINY_TOML = """\
+title = "Tiny Show"
+description = "A show made by the tests."
+author = "Test Author"
+email = "test@example.org"
+language = "en"
+base_url = "https://example.org/tiny/"
+artwork = "artwork.png"
+category = "Technology"
+explicit = false
+intro = "episodes/intro.mp3"
+outro = "episodes/outro.mp3"
+"""
+
+
+def post(title: str, post_id: str, date: str = "2026-01-05", extra: str = "",
+         body: str = "Hello listeners.\n") -> str:
+    return textwrap.dedent(f"""\
+        ---
+        title: "{title}"
+        date: {date}
+        post_id: "{post_id}"
+        audience: everyone
+        visibility: public
+        """) + extra + "---\n" + body
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Audio made once per test session, copied into each show."""
+    d = tmp_path_factory.mktemp("media")
+    make_tone(d / "intro.mp3", 3.0, 330)
+    make_tone(d / "outro.mp3", 2.5, 523)
+    make_tone(d / "body1.mp3", 4.0, speechy=True)
+    make_tone(d / "body2.wav", 4.5, speechy=True)
+    make_tone(d / "body3.m4a", 4.2, speechy=True)
+    return d
+
+
+@pytest.fixture
+def tiny_show(tmp_path: Path, media: Path) -> Path:
+    """A small valid show: three public posts with audio, one paid."""
+    root = tmp_path / "show"
+    (root / "episodes").mkdir(parents=True)
+    (root / "podcast.toml").write_text(TINY_TOML)
+    write_artwork(root / "artwork.png")
+    shutil.copy(media / "intro.mp3", root / "episodes/intro.mp3")
+    shutil.copy(media / "outro.mp3", root / "episodes/outro.mp3")
+    eps = root / "episodes"
+    (eps / "one.md").write_text(post("One", "1001.one", "2026-01-05",
+                                     'chapters:\n  - "00:00:00 Start"\n  - "00:00:02 Later"\n'))
+    shutil.copy(media / "body1.mp3", eps / "one.mp3")
+    (eps / "two.md").write_text(post("Two", "1002.two", "2026-01-12"))
+    shutil.copy(media / "body2.wav", eps / "two.wav")
+    (eps / "three.md").write_text(post("Three", "1003.three", "2026-01-19"))
+    shutil.copy(media / "body3.m4a", eps / "three.m4a")
+    (eps / "paid.md").write_text(post("Secret Paid Thing", "1004.paid", "2026-01-20",
+                                      "", "Members only.\n").replace(
+        "audience: everyone", "audience: only_paid"))
+    shutil.copy(media / "body1.mp3", eps / "paid.mp3")
+    return root
+
+
+@pytest.fixture(scope="session")
+def sample_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository's sample show (so tests never touch the repo's cache)."""
+    root = tmp_path_factory.mktemp("sample") / "show"
+    root.mkdir()
+    for name in SAMPLE_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, root / name)
+        else:
+            shutil.copy(src, root / name)
+    return root
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run() -> Run:
+    """Run the CLI in-process, like a user would from a shell."""
+    def _run(*args: str | Path) -> Result:
+        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return _run
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
