@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm
 
-from . import __version__, build
+from . import __version__, build, serve
 from .errors import AudioFeedError, EnvironmentProblem
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,15 +139,25 @@ def check(show_dir: Path, base_url: str | None, strict: bool) -> None:
               help="Episodes rendered at once (default: all cores).")
 @click.option("--clean", is_flag=True, help="Forget the cache and render everything again.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@click.option("--serve", "serve_port", type=click.IntRange(0, 65535), default=None,
+              is_flag=False, flag_value=8000, metavar="[PORT]",
+              help="Build for http://127.0.0.1:PORT/ (default 8000) and serve it there.")
 @_guarded
 def build_cmd(show_dir: Path, out: Path, base_url: str | None, strict: bool, jobs: int | None,
-              clean: bool, quiet: bool) -> None:
+              clean: bool, quiet: bool, serve_port: int | None) -> None:
     """Build the site: stitched and tagged audio, feed.xml and show-notes pages.
 
     Rendered audio is cached in SHOW_DIR/.audio-feed-cache, so a rebuild only
     renders what changed. The new site replaces the old one only when the whole
     build succeeded.
+
+    With --serve, the feed's links point at the local preview server, so a
+    podcast app on this machine can subscribe to it before you publish.
     """
+    server = None
+    if serve_port is not None:
+        server = serve.make_server(out, port=serve_port, log=_log_request, must_exist=False)
+        base_url = f"http://127.0.0.1:{server.server_address[1]}/"
     plan = build.load(show_dir, base_url, strict)
     _warnings(plan)
     reporter = _Reporter(quiet)
@@ -161,6 +171,44 @@ def build_cmd(show_dir: Path, out: Path, base_url: str | None, strict: bool, job
                f"{len(result.changed)} files written, {len(result.removed)} removed")
     click.echo(f"  feed:  {result.out / 'feed.xml'}  (served as {show.feed_url})")
     click.echo(f"  pages: {result.out / 'index.html'}")
+    if server is not None:
+        _serve_until_interrupted(server)
+
+
+def _log_request(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _serve_until_interrupted(server: serve.PreviewServer) -> None:
+    click.echo(f"serving {server.site} at http://127.0.0.1:{server.server_address[1]}/")
+    click.echo(f"  subscribe to: {serve.feed_url(server)}   (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@cli.command(name="serve")
+@click.argument("site_dir", default="_site", type=click.Path(path_type=Path))
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default keeps the preview on this machine.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+@_guarded
+def serve_cmd(site_dir: Path, port: int, host: str, quiet: bool) -> None:
+    """Preview a built site over HTTP, the way a podcast host serves it.
+
+    Answers GET and HEAD with byte ranges (what Apple Podcasts and most players
+    need), never lists folders, and refuses paths outside the site. Build with
+    --base-url http://127.0.0.1:PORT/ (or use build --serve) so that the feed's
+    audio links point here.
+    """
+    server = serve.make_server(site_dir, host=host, port=port,
+                               log=None if quiet else _log_request)
+    _serve_until_interrupted(server)
 
 
 def main() -> None:
