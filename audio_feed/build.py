@@ -8,6 +8,7 @@ pages, and swaps the new site in only when all of that succeeded.
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import threading
 from collections.abc import Callable
@@ -17,7 +18,15 @@ from pathlib import Path
 
 from . import __version__, audio, config, ffmpeg, posts, site, tags
 from .cache import CACHE_NAME, Cache, digest, sha256_file, write_atomic
-from .errors import AudioFeedError, EnvironmentProblem, InputError, Problem, Problems, expected
+from .errors import (
+    AudioFeedError,
+    EnvironmentProblem,
+    InputError,
+    Problem,
+    Problems,
+    described,
+    expected,
+)
 from .feed import build_feed
 from .model import Chapter, Episode, EpisodePage, RenderedAudio, Show
 from .writer import SiteWriter
@@ -148,9 +157,50 @@ class _Job:
     audio_path: str
 
 
+PUBLISHED_NAME = "audio-feed-published.json"
+"""What the show has published: commit it with the show, so GUIDs stay fixed."""
+
+
+def guard_published(show: Show, jobs: list[_Job], allow_change: bool) -> dict[str, object]:
+    """Refuse GUID changes and enclosure-URL reuse against the published record.
+
+    Returns the record to save after a successful build.
+    """
+    path = show.root / PUBLISHED_NAME
+    problems = Problems(show.root)
+    try:
+        record = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+        episodes: dict[str, dict[str, str]] = dict(record.get("episodes", {}))
+    except (ValueError, AttributeError):
+        problems.add(path, None, "expected the JSON audio-feed wrote, got something else "
+                     "(restore it from version control)")
+        problems.raise_if_any()
+        raise AssertionError("unreachable") from None
+    urls = {v["enclosure"]: (stem, v) for stem, v in episodes.items()}
+    for job in jobs:
+        ep = job.episode
+        before = episodes.get(ep.stem)
+        if before and before["guid"] != ep.post_id and not allow_change:
+            problems.add(ep.source, "post_id", described(
+                f"{before['guid']!r}, the GUID this episode was published with (a new one makes "
+                f"players treat it as a new episode; --allow-guid-change accepts that)",
+                repr(ep.post_id)))
+        owner = urls.get(job.audio_path)
+        if owner and owner[1]["guid"] != ep.post_id and not allow_change:
+            problems.add(ep.source, "audio", described(
+                f"a new enclosure URL ({job.audio_path} was published for "
+                f"{owner[1]['guid']!r})", "the same URL"))
+    problems.raise_if_any()
+    for job in jobs:
+        episodes[job.episode.stem] = {"guid": job.episode.post_id, "enclosure": job.audio_path}
+    return {"episodes": dict(sorted(episodes.items()))}
+
+
 class Builder:
     def __init__(self, plan: ShowPlan, out: Path, jobs: int, reporter: Reporter,
-                 clean: bool = False, cache_dir: Path | None = None) -> None:
+                 clean: bool = False, cache_dir: Path | None = None,
+                 allow_guid_change: bool = False) -> None:
+        self.allow_guid_change = allow_guid_change
         self.plan = plan
         self.show = plan.show
         self.out = out.resolve()
@@ -297,6 +347,7 @@ class Builder:
         for ep in self.plan.to_render:
             key = self.render_key(ep)
             jobs.append(_Job(ep, key, f"audio/{ep.slug}-{key[:10]}.mp3"))
+        published = guard_published(show, jobs, self.allow_guid_change)
         metas = self.render_all(jobs, result)
 
         pages: list[EpisodePage] = []
@@ -343,6 +394,10 @@ class Builder:
             result.removed = writer.removed()
             result.pages = final_pages
             writer.commit()
+            record = (json.dumps(published, indent=2, ensure_ascii=False) + "\n").encode()
+            target = show.root / PUBLISHED_NAME
+            if not target.is_file() or target.read_bytes() != record:
+                write_atomic(target, record)
         except BaseException:
             writer.abort()
             raise

@@ -139,17 +139,23 @@ def check(show_dir: Path, base_url: str | None, strict: bool) -> None:
               help="Episodes rendered at once (default: all cores).")
 @click.option("--clean", is_flag=True, help="Forget the cache and render everything again.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@click.option("--allow-guid-change", is_flag=True,
+              help="Accept a new post_id for an episode already published "
+                   "(players will see it as a new episode).")
 @click.option("--serve", "serve_port", type=click.IntRange(0, 65535), default=None,
               is_flag=False, flag_value=8000, metavar="[PORT]",
               help="Build for http://127.0.0.1:PORT/ (default 8000) and serve it there.")
 @_guarded
 def build_cmd(show_dir: Path, out: Path, base_url: str | None, strict: bool, jobs: int | None,
-              clean: bool, quiet: bool, serve_port: int | None) -> None:
+              clean: bool, quiet: bool, allow_guid_change: bool,
+              serve_port: int | None) -> None:
     """Build the site: stitched and tagged audio, feed.xml and show-notes pages.
 
     Rendered audio is cached in SHOW_DIR/.audio-feed-cache, so a rebuild only
     renders what changed. The new site replaces the old one only when the whole
-    build succeeded.
+    build succeeded. Each build records the GUIDs and audio URLs it published in
+    SHOW_DIR/audio-feed-published.json (commit it): a later build that would
+    change a published episode's GUID is refused.
 
     With --serve, the feed's links point at the local preview server, so a
     podcast app on this machine can subscribe to it before you publish.
@@ -161,7 +167,8 @@ def build_cmd(show_dir: Path, out: Path, base_url: str | None, strict: bool, job
     plan = build.load(show_dir, base_url, strict)
     _warnings(plan)
     reporter = _Reporter(quiet)
-    builder = build.Builder(plan, out, jobs or os.cpu_count() or 1, reporter, clean=clean)
+    builder = build.Builder(plan, out, jobs or os.cpu_count() or 1, reporter, clean=clean,
+                            allow_guid_change=allow_guid_change)
     result = builder.build()
     if quiet:
         return
