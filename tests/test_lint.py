@@ -1,0 +1,287 @@
+"""The feed linter: a correct site passes; each rule has a broken copy that trips it.
+
+``tiny_show`` is built once for the module, with its base URL pointing at a
+local HTTP server, so the same site serves the local (``lint_site``) and the
+HTTP (``lint_url``) cases. The cases live in tests/lint/cases.yaml, one
+mapping each: adding a case needs a few lines there, not code::
+
+    - rule: enclosure-length     # the rule the case is about
+      id: truncated              # optional: tells apart several cases of one rule
+      why: the audio file was cut short after the feed was written
+      via: http                  # optional: lint_url instead of lint_site
+      server: plain              # optional (http): range (default), plain, nohead
+      options: {decode: true}    # optional: keyword arguments for lint_site/lint_url
+      edits:                     # applied in order to a copy of the built site
+        - path: audio/{one}      # default feed.xml
+          truncate: 30000        # or replace: [old, new], delete: true, text: "...",
+                                 # copy: other/file, image: [w, h, mode(, format)],
+                                 # lavfi: "ffmpeg lavfi source" (write an MP3)
+      findings:                  # every finding, in order, as its one-line str()
+        - "feed.xml: enclosure-length: item 'One': expected length {one.size} ..."
+
+Strings may use ``{base}`` (the site's URL), ``{site}`` (the copy's folder),
+``{one}``/``{two}``/``{three}`` (the episodes' audio file names) with
+``.size`` (bytes) and ``.seconds`` (as mutagen reads it, 2 decimals),
+``{artwork.size}`` and ``{podcast_guid}`` (of the feed URL, whose port changes);
+in findings ``{any}`` matches any text (for measured values such as loudness).
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from PIL import Image
+
+from audio_feed import ffmpeg, tags
+from audio_feed.cli import cli
+from audio_feed.feed import podcast_guid
+from audio_feed.lint import RULES, Finding, errors_in, lint_site, lint_url
+
+import conftest
+
+CASES_FILE = Path(__file__).parent / "lint" / "cases.yaml"
+CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text("utf-8"))
+CASE_KEYS = {"rule", "id", "why", "via", "server", "options", "edits", "findings"}
+OPS = ("replace", "delete", "truncate", "text", "copy", "image", "lavfi")
+EPISODES = ("one", "two", "three")
+
+
+# -- a local HTTP server whose folder and manners each test chooses ------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    root: Path
+    mode: str
+    """range: HEAD and Range work; plain: http.server as it is (no Range); nohead."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client closing a 200 it asked a Range of is expected, not news
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    server: _Server
+
+    def __init__(self, request: Any, client_address: Any, server: _Server) -> None:
+        super().__init__(request, client_address, server, directory=str(server.root))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_HEAD(self) -> None:
+        if self.server.mode == "nohead":
+            self.send_error(501, "HEAD not supported")
+            return
+        super().do_HEAD()
+
+    def send_head(self) -> Any:
+        ranged = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        path = Path(self.translate_path(self.path))
+        if self.server.mode == "plain" or ranged is None or not path.is_file():
+            return super().send_head()
+        data = path.read_bytes()
+        start = int(ranged[1])
+        end = min(int(ranged[2]) if ranged[2] else len(data) - 1, len(data) - 1)
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.end_headers()
+        return io.BytesIO(data[start:end + 1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[_Server]:
+    srv = _Server(("127.0.0.1", 0), _Handler)
+    srv.mode = "range"
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join()
+
+
+# -- the site, built once -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Built:
+    site: Path
+    base: str
+    names: dict[str, str]
+    """Placeholders ({one}, {one.size}, ...) and their values."""
+
+
+@pytest.fixture(scope="module")
+def built(server: _Server, media: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    tmp = tmp_path_factory.mktemp("lint")
+    # conftest's tiny_show is function-scoped; the function beneath it makes the same show
+    # once for the whole module.
+    show = inspect.unwrap(conftest.tiny_show)(tmp, media)
+    # Workaround (as in test_broken_inputs.py): tiny_show's 3.2 s three.m4a is shorter than
+    # the default overlaps need, so the show does not build as it is.
+    conftest.make_tone(show / "episodes/three.m4a", 4.0, speechy=True)
+    base = f"http://127.0.0.1:{server.server_port}/tiny/"
+    site = tmp / "served" / "tiny"
+    result = CliRunner().invoke(cli, ["build", str(show), "--out", str(site), "--base-url", base,
+                                      "--quiet"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    names = {"base": base, "podcast_guid": podcast_guid(base + "feed.xml"),
+             "artwork.size": str((site / "artwork.png").stat().st_size)}
+    for stem in EPISODES:
+        (audio,) = (site / "audio").glob(f"{stem}-*.mp3")
+        names[stem] = audio.name
+        names[f"{stem}.size"] = str(audio.stat().st_size)
+        names[f"{stem}.seconds"] = f"{tags.read_duration(audio):.2f}"
+    return Built(site, base, names)
+
+
+def fill(text: str, names: dict[str, str]) -> str:
+    for key, value in names.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+# -- the correct site ----------------------------------------------------------------
+
+
+def test_correct_site_has_no_findings(built: Built) -> None:
+    assert [str(f) for f in lint_site(built.site)] == []
+    assert [str(f) for f in lint_site(built.site, built.base + "feed.xml")] == []
+
+
+def test_correct_site_decoded_has_no_findings(built: Built) -> None:
+    """Exact durations, loudness and true peak, from a full decode of every episode."""
+    assert [str(f) for f in lint_site(built.site, decode=True)] == []
+
+
+def test_correct_site_over_http_has_no_findings(built: Built, server: _Server) -> None:
+    server.root, server.mode = built.site.parent, "range"
+    assert [str(f) for f in lint_url(built.base + "feed.xml", decode=True)] == []
+
+
+def test_podcast_guid_test_vector() -> None:
+    # The Podcasting 2.0 spec's own example.
+    assert podcast_guid("https://podnews.net/rss") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+    assert podcast_guid("http://podnews.net/rss/") == podcast_guid("https://podnews.net/rss")
+
+
+# -- one broken copy per rule --------------------------------------------------------
+
+
+def apply_edit(site: Path, edit: dict[str, Any], names: dict[str, str]) -> None:
+    ops = [op for op in OPS if op in edit]
+    assert set(edit) <= {"path", *ops} and len(ops) == 1, f"bad edit {edit!r}"
+    op = ops[0]
+    target = (site / fill(edit.get("path", "feed.xml"), names)).resolve()
+    assert target.is_relative_to(site.resolve()), f"edit escapes the site: {edit!r}"
+    value = edit[op]
+    if op == "replace":
+        old, new = (fill(v, names) for v in value)
+        text = target.read_text("utf-8")
+        assert old in text, f"replace: {old!r} is not in {target.name}:\n{text}"
+        target.write_text(text.replace(old, new, 1), "utf-8")
+    elif op == "delete":
+        assert value is True
+        target.unlink()
+    elif op == "truncate":
+        with target.open("r+b") as f:
+            f.truncate(int(value))
+    elif op == "text":
+        target.write_text(fill(value, names), "utf-8")
+    elif op == "copy":
+        shutil.copyfile(site / fill(value, names), target)
+    elif op == "image":
+        width, height, mode, *fmt = value
+        Image.new(mode, (width, height), "teal" if mode == "RGB" else 0).save(
+            target, format=fmt[0] if fmt else "PNG")
+    elif op == "lavfi":
+        subprocess.run([ffmpeg.exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
+                        "-i", value, "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k",
+                        "-f", "mp3", str(target)], check=True)
+
+
+def _case_id(case: dict[str, Any]) -> str:
+    return str(case["rule"]) + (f"-{case['id']}" if "id" in case else "")
+
+
+def _matches(pattern: str, line: str) -> bool:
+    regex = ".*".join(re.escape(part) for part in pattern.split("{any}"))
+    return re.fullmatch(regex, line) is not None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_broken_copy(case: dict[str, Any], built: Built, server: _Server,
+                     tmp_path: Path) -> None:
+    assert set(case) <= CASE_KEYS and {"rule", "why", "findings"} <= set(case), case
+    site = tmp_path / "tiny"
+    shutil.copytree(built.site, site)
+    names = built.names | {"site": str(site)}
+    for edit in case.get("edits") or []:
+        apply_edit(site, edit, names)
+    options: dict[str, Any] = {k: fill(v, names) if isinstance(v, str) else v
+                               for k, v in (case.get("options") or {}).items()}
+    if case.get("via", "site") == "http":
+        server.root, server.mode = tmp_path, case.get("server", "range")
+        findings = lint_url(built.base + "feed.xml", **options)
+    else:
+        assert "server" not in case, "server: only for via: http"
+        findings = lint_site(site, **options)
+
+    got = [str(f) for f in findings]
+    want = [fill(line, names) for line in case["findings"]]
+    report = "got:\n" + "\n".join(f"  - {line!r}" for line in got)
+    assert len(got) == len(want) and all(
+        _matches(w, g) for w, g in zip(want, got, strict=True)), report
+    assert case["rule"] in {f.rule for f in findings}, report
+    assert all(f.severity == RULES[f.rule][0] for f in findings)
+
+
+def test_every_rule_has_a_case() -> None:
+    covered = {case["rule"] for case in CASES}
+    assert sorted(set(RULES) - covered) == []
+    assert sorted(covered - set(RULES)) == []
+    ids = [_case_id(c) for c in CASES]
+    assert len(ids) == len(set(ids)), "give cases of the same rule an id"
+
+
+# -- the rule table and the findings' API --------------------------------------------
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_rule_table(rule: str) -> None:
+    severity, description = RULES[rule]
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule)
+    assert severity in ("error", "warning", "note")
+    assert description.endswith(".") and "\n" not in description
+
+
+FINDINGS = [Finding("enclosure-length", "error", "feed.xml", "item 'A': expected 1, got 2"),
+            Finding("title-number", "warning", "feed.xml", "item 'B': ..."),
+            Finding("duration-unchecked", "note", "feed.xml", "item 'C': ...")]
+
+
+@pytest.mark.parametrize(("strict", "failing"), [
+    (False, ["enclosure-length"]),
+    (True, ["enclosure-length", "title-number"]),  # a note never fails, even when strict
+])
+def test_errors_in(strict: bool, failing: list[str]) -> None:
+    assert [f.rule for f in errors_in(FINDINGS, strict)] == failing
+
+
+def test_finding_is_one_line() -> None:
+    assert str(FINDINGS[0]) == "feed.xml: enclosure-length: item 'A': expected 1, got 2"
