@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, audio, config, ffmpeg, posts, site, tags
+from . import __version__, audio, config, ffmpeg, lint, posts, site, tags
 from .cache import CACHE_NAME, Cache, digest, sha256_file, write_atomic
 from .errors import (
     AudioFeedError,
@@ -148,6 +149,7 @@ class BuildResult:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     pages: list[EpisodePage] = field(default_factory=list)
+    findings: list[lint.Finding] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,9 @@ def guard_published(show: Show, jobs: list[_Job], allow_change: bool) -> dict[st
 class Builder:
     def __init__(self, plan: ShowPlan, out: Path, jobs: int, reporter: Reporter,
                  clean: bool = False, cache_dir: Path | None = None,
-                 allow_guid_change: bool = False) -> None:
+                 allow_guid_change: bool = False, strict: bool = False) -> None:
         self.allow_guid_change = allow_guid_change
+        self.strict = strict
         self.plan = plan
         self.show = plan.show
         self.out = out.resolve()
@@ -393,6 +396,13 @@ class Builder:
             result.changed = writer.changed()
             result.removed = writer.removed()
             result.pages = final_pages
+            # Lint the new site before it replaces the old one: a feed that
+            # directories would reject is never swapped in.
+            result.findings = lint.lint_site(writer.tmp, show.feed_url)
+            failed = lint.errors_in(result.findings, self.strict)
+            if failed:
+                raise InputError([Problem(f"{self.out.name}/feed.xml", None, str(f))
+                                  for f in failed])
             writer.commit()
             record = (json.dumps(published, indent=2, ensure_ascii=False) + "\n").encode()
             target = show.root / PUBLISHED_NAME
@@ -439,6 +449,73 @@ class Builder:
                                "stat": [st.st_size, st.st_mtime_ns, st.st_ino]},
                               "site", manifest_key + ".json")
         return st.st_size
+
+
+def _stats(paths: list[Path]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        out[str(p)] = [st.st_size, st.st_mtime_ns, st.st_ino]
+    return out
+
+
+def _files_under(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        found += [Path(dirpath, f) for f in sorted(filenames)]
+    return found
+
+
+def _fingerprint(root: Path, extra: list[Path], base_url: str | None, strict: bool
+                 ) -> dict[str, object]:
+    """What a build read, by file identity: if none of it moved, nothing needs doing."""
+    root = root.resolve()
+    files = [root / config.CONFIG_NAME, root / PUBLISHED_NAME, *_files_under(root / "episodes"),
+             *_files_under(root / "templates"), *_files_under(site.default_templates()), *extra]
+    return {"inputs": _stats(sorted(set(files))), "base_url": base_url, "strict": strict,
+            "version": __version__, "renderer": audio.RENDERER_VERSION}
+
+
+def _record_path(root: Path, out: Path) -> Path:
+    return root.resolve() / CACHE_NAME / "builds" / (digest({"out": str(out.resolve())}) + ".json")
+
+
+def up_to_date(root: Path, out: Path, base_url: str | None, strict: bool) -> list[str] | None:
+    """The warnings of the last build when nothing it read or wrote has changed since.
+
+    This is the no-op rebuild: a stat of every input and output file, no parsing,
+    no rendering. None means a real build is needed.
+    """
+    try:
+        record = json.loads(_record_path(root, out).read_text())
+    except (OSError, ValueError):
+        return None
+    extra = [Path(p) for p in record.get("extra", [])]
+    if record.get("fingerprint") != _fingerprint(root, extra, base_url, strict):
+        return None
+    if _stats(_files_under(out.resolve())) != record.get("site"):
+        return None
+    return list(record.get("warnings", []))
+
+
+def remember(plan: ShowPlan, out: Path, base_url: str | None, strict: bool) -> None:
+    """Record what this build read and wrote, for ``up_to_date``."""
+    show = plan.show
+    extra = [show.artwork, *(p for p in (show.intro, show.outro) if p)]
+    for ep in plan.episodes:
+        extra += [p for p in (ep.audio, *(i.source for i in ep.images)) if p]
+    if show.templates:
+        extra += _files_under(show.templates)
+    extra = sorted(set(extra))
+    record = {"fingerprint": _fingerprint(show.root, extra, base_url, strict),
+              "extra": [str(p) for p in extra],
+              "site": _stats(_files_under(out.resolve())),
+              "warnings": [str(w) for w in plan.warnings]}
+    write_atomic(_record_path(show.root, out), json.dumps(record).encode())
 
 
 def sha256_digest(data: bytes) -> str:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm
 
-from . import __version__, build, serve
+from . import __version__, build, lint, serve
 from .errors import AudioFeedError, EnvironmentProblem
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -164,12 +164,24 @@ def build_cmd(show_dir: Path, out: Path, base_url: str | None, strict: bool, job
     if serve_port is not None:
         server = serve.make_server(out, port=serve_port, log=_log_request, must_exist=False)
         base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    if not clean and server is None:
+        warnings = build.up_to_date(show_dir, out, base_url, strict)
+        if warnings is not None:
+            for line in warnings:
+                click.echo(f"warning: {line}", err=True)
+            if not quiet:
+                click.echo(f"{out}: up to date (nothing changed since the last build)")
+            return
     plan = build.load(show_dir, base_url, strict)
     _warnings(plan)
     reporter = _Reporter(quiet)
     builder = build.Builder(plan, out, jobs or os.cpu_count() or 1, reporter, clean=clean,
-                            allow_guid_change=allow_guid_change)
+                            allow_guid_change=allow_guid_change, strict=strict)
     result = builder.build()
+    for finding in result.findings:
+        if finding.severity == "warning":
+            click.echo(f"warning: {finding}", err=True)
+    build.remember(plan, out, base_url, strict)
     if quiet:
         return
     show = plan.show
@@ -216,6 +228,35 @@ def serve_cmd(site_dir: Path, port: int, host: str, quiet: bool) -> None:
     server = serve.make_server(site_dir, host=host, port=port,
                                log=None if quiet else _log_request)
     _serve_until_interrupted(server)
+
+
+@cli.command(name="lint")
+@click.argument("target", default="_site")
+@click.option("--feed-url", metavar="URL",
+              help="The URL the feed will be published at (checks atom:link and podcast:guid).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--decode", is_flag=True,
+              help="Decode every episode: exact durations, loudness and true peak (slower).")
+@_guarded
+def lint_cmd(target: str, feed_url: str | None, strict: bool, decode: bool) -> None:
+    """Check a built site (a folder) or a published feed (a URL) for what
+    podcast apps and directories require.
+
+    Every finding has a rule id; errors exit 2. Against a URL it also checks
+    that the server answers HEAD and byte-range requests for the audio.
+    build runs the same checks on every new site before swapping it in.
+    """
+    if target.startswith(("http://", "https://")):
+        findings = lint.lint_url(target, decode=decode)
+    else:
+        findings = lint.lint_site(Path(target), feed_url, decode=decode)
+    for f in findings:
+        click.echo(f"{f.severity}: {f}", err=f.severity != "note")
+    failed = lint.errors_in(findings, strict)
+    if failed:
+        click.echo(f"{len(failed)} problem{'s' * (len(failed) != 1)} found", err=True)
+        sys.exit(2)
+    click.echo(f"ok: no errors ({len(findings)} finding{'s' * (len(findings) != 1)})")
 
 
 def main() -> None:

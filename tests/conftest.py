@@ -19,11 +19,6 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_FILES = ("podcast.toml", "artwork.png", "episodes", "templates")
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="Rewrite the golden files in tests/golden from the current output.")
-
-
 def make_tone(path: Path, seconds: float, freq: int = 440, *, speechy: bool = False,
               rate: int = 22050) -> Path:
     """A short real audio file made by ffmpeg (a tone, or noise bursts that behave like

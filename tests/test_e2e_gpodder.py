@@ -19,6 +19,7 @@ import podcastparser
 import pytest
 
 from audio_feed import build, serve
+
 from measure import duration
 
 GPO = shutil.which("gpo")

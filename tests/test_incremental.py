@@ -110,3 +110,23 @@ def test_failed_build_leaves_previous_site(tiny_show: Path, tmp_path: Path, run:
     assert result.exit_code == 2
     assert stats(out) == before
     assert not list(tmp_path.glob(".site.*"))  # no half-built folder left behind
+
+
+def test_noop_rebuild_from_the_command_line_is_a_stat_walk(tiny_show: Path, tmp_path: Path,
+                                                           run: Run) -> None:
+    out = tmp_path / "site"
+    assert run("build", tiny_show, "--out", out).exit_code == 0
+    before = stats(out)
+    again = run("build", tiny_show, "--out", out)
+    assert again.exit_code == 0 and "up to date" in again.output
+    assert stats(out) == before
+    # Any input that moves sends the build down the real (still incremental) path.
+    post = tiny_show / "episodes/three.md"
+    post.write_text(post.read_text().replace("Hello", "Hi"))
+    changed = run("build", tiny_show, "--out", out)
+    assert "up to date" not in changed.output and "0 rendered, 3 reused" in changed.output
+    # So does a damaged site: a deleted page is written again.
+    (out / "episodes/one/index.html").unlink()
+    repaired = run("build", tiny_show, "--out", out)
+    assert "up to date" not in repaired.output
+    assert (out / "episodes/one/index.html").read_bytes() == before["episodes/one/index.html"][0]

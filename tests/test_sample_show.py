@@ -152,3 +152,11 @@ def test_rebuild_is_byte_identical(built: tuple[Path, str], sample_show: Path, r
     assert result.exit_code == 0, result.output
     assert tree(again) == tree(out)
     shutil.rmtree(again)
+
+
+def test_sample_show_lints_clean_with_strict(built: tuple[Path, str]) -> None:
+    from audio_feed import lint
+
+    out, _ = built
+    findings = lint.lint_site(out, "https://example.org/field-notes/feed.xml", decode=True)
+    assert findings == []
