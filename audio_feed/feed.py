@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from email.utils import formatdate
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -47,6 +48,7 @@ class _ShowExtension(BaseExtension):  # type: ignore[misc]
 
     def __init__(self) -> None:
         self.show: Show | None = None
+        self.trailers: list[EpisodePage] = []
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS, "itunes": ITUNES_NS}
@@ -64,6 +66,12 @@ class _ShowExtension(BaseExtension):  # type: ignore[misc]
         if show.funding_url:
             _sub(channel, p + "funding", show.funding_text or "Support the show",
                  url=show.funding_url)
+        _sub(channel, p + "person", show.author, role="host")
+        for page in self.trailers:
+            assert page.audio is not None and page.audio_url is not None
+            _sub(channel, p + "trailer", page.episode.title, url=page.audio_url,
+                 pubdate=formatdate(page.episode.date.timestamp(), usegmt=True),
+                 length=str(page.audio.length), type=page.audio.mime)
         return rss_feed
 
 
@@ -89,6 +97,8 @@ class _EpisodeExtension(BaseEntryExtension):  # type: ignore[misc]
             _sub(entry, p + "season", str(page.episode.season))
         if page.episode.number is not None:
             _sub(entry, p + "episode", str(page.episode.number))
+        for guest in page.episode.guests:
+            _sub(entry, p + "person", guest, role="guest")
         return entry
 
 
@@ -112,6 +122,7 @@ def build_feed(show: Show, pages: list[EpisodePage]) -> bytes:
     fg.load_extension("podcast", atom=False, rss=True)
     fg.register_extension("audiofeed", _ShowExtension, _EpisodeExtension, atom=False, rss=True)
     fg.audiofeed.show = show
+    fg.audiofeed.trailers = [pg for pg in pages if pg.episode.episode_type == "trailer"]
     fg.title(show.title)
     # feedgen's RSS <link> is the last link given: the self link must come first.
     fg.link(href=show.feed_url, rel="self", type="application/rss+xml")

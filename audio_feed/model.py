@@ -137,6 +137,8 @@ class Episode:
     text: str
     """The post as plain text (what the voice reads)."""
     images: tuple[Image, ...]
+    guests: tuple[str, ...] = ()
+    """Guest names (podcast:person role="guest")."""
     extra: tuple[tuple[str, Any], ...] = ()
     """Front-matter keys audio-feed does not know, kept as they were."""
 

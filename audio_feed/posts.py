@@ -51,6 +51,7 @@ FIELDS: tuple[Field, ...] = (
     Field("season", "Season number."),
     Field("episode_type", "full (default), trailer or bonus."),
     Field("explicit", "true or false; defaults to the show's setting."),
+    Field("guests", "List of guest names (podcast:person role guest)."),
 )
 _KNOWN = {f.name for f in FIELDS}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -271,6 +272,17 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
     episode_type = _choice(meta, "episode_type", EPISODE_TYPES, problems, source)
     number = _number(meta, "episode", problems, source, 0)
     season = _number(meta, "season", problems, source, 1)
+    guests: tuple[str, ...] = ()
+    if "guests" in meta:
+        raw_guests = meta["guests"]
+        if isinstance(raw_guests, str):
+            raw_guests = [raw_guests]
+        if not isinstance(raw_guests, list) or not all(
+                isinstance(g, str) and g.strip() and not control_characters(g)
+                for g in raw_guests):
+            problems.add(source, "guests", expected("a list of names", meta["guests"]))
+        else:
+            guests = tuple(g.strip() for g in raw_guests)
     explicit = meta.get("explicit")
     if explicit is not None and not isinstance(explicit, bool):
         problems.add(source, "explicit", expected("true or false", explicit))
@@ -348,6 +360,7 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
         html=rendered.html,
         text=rendered.text,
         images=tuple(images),
+        guests=guests,
         extra=tuple(sorted((k, v) for k, v in meta.items() if k not in _KNOWN)),
     )
     return Draft(episode, seconds)
