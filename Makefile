@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench golden clean
+.PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,6 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
-
-# Refresh the golden files after an intended change to the output.
-golden: $(STAMP)
-	$(BIN)/python -m pytest tests/test_golden.py --update-golden
 
 clean:
 	rm -rf _site .audio-feed-cache bench/_work
