@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/audio-feed build . --out _site
 	@echo
-	@echo "Open _site/index.html in a browser, or serve it with:"
-	@echo "  $(BIN)/python -m http.server -d _site 8000"
+	@echo "Open _site/index.html in a browser. To subscribe from a podcast app on this"
+	@echo "machine, build for and serve a local preview:"
+	@echo "  $(BIN)/audio-feed build --serve"
 
 lint: $(STAMP)
 	$(BIN)/ruff check audio_feed tests $(wildcard bench)
