@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, audio, config, ffmpeg, lint, posts, site, tags
-from .cache import CACHE_NAME, Cache, digest, sha256_file, write_atomic
+from .cache import CACHE_NAME, Cache, digest, sha256_bytes, sha256_file, write_atomic
 from .errors import (
     AudioFeedError,
     EnvironmentProblem,
@@ -80,8 +80,6 @@ def load(root: Path, base_url: str | None = None, strict: bool = False) -> ShowP
 
     if show is not None:
         _check_lengths(show, drafts, problems)
-        if show.explicit is not None:
-            pass
     for d in drafts:
         ep = d.episode
         if ep.audio is None and not ep.is_paid:
@@ -113,10 +111,11 @@ def _check_lengths(show: Show, drafts: list[posts.Draft], problems: Problems) ->
     cfg = show.root / config.CONFIG_NAME
     for name, path, overlap in (("intro", show.intro, a.intro_overlap),
                                 ("outro", show.outro, a.outro_overlap)):
-        if path is not None and tags.read_duration(path) < overlap + 0.05:
+        length = tags.read_duration(path) if path is not None else None
+        if length is not None and length < overlap + 0.05:
             problems.add(cfg, f"audio.{name}_overlap",
                          f"expected an overlap shorter than the {name} "
-                         f"({tags.read_duration(path):.2f} s), got {overlap} s")
+                         f"({length:.2f} s), got {overlap} s")
     need = (a.intro_overlap if show.intro else 0) + (a.outro_overlap if show.outro else 0) + 0.5
     for d in drafts:
         if d.audio_seconds is not None and d.audio_seconds < need:
@@ -242,7 +241,7 @@ class Builder:
         blob = self.cache.path("analysis", key + ".pcm")
         if meta is not None and blob.is_file():
             data = blob.read_bytes()
-            if sha256_digest(data) == meta.get("sha256"):
+            if sha256_bytes(data) == meta.get("sha256"):
                 cut = int(meta["head_bytes"])
                 return audio.Analysis(int(meta["samples"]), float(meta["loudness"]),
                                       float(meta["true_peak"]), data[:cut], data[cut:])
@@ -251,7 +250,7 @@ class Builder:
         write_atomic(blob, data)
         self.cache.write_json({"samples": result.samples, "loudness": result.loudness,
                                "true_peak": result.true_peak, "head_bytes": len(result.head),
-                               "sha256": sha256_digest(data)}, "analysis", key + ".json")
+                               "sha256": sha256_bytes(data)}, "analysis", key + ".json")
         return result
 
     # -- rendering ----------------------------------------------------------
@@ -426,7 +425,7 @@ class Builder:
             cover=artwork, cover_mime="image/jpeg" if show.artwork_name.endswith("jpg")
             else "image/png", chapters=page.audio.chapters, duration=page.audio.duration)
         identity = digest({"render": job.key, "tags": dataclasses.asdict(t) | {
-            "cover": sha256_digest(artwork)}, "version": __version__})
+            "cover": sha256_bytes(artwork)}, "version": __version__})
         manifest_key = digest({"out": str(self.out), "path": job.audio_path})
         cached = self.cache.read_json("site", manifest_key + ".json")
 
@@ -516,12 +515,6 @@ def remember(plan: ShowPlan, out: Path, base_url: str | None, strict: bool) -> N
               "site": _stats(_files_under(out.resolve())),
               "warnings": [str(w) for w in plan.warnings]}
     write_atomic(_record_path(show.root, out), json.dumps(record).encode())
-
-
-def sha256_digest(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
 
 
 def _check_out(root: Path, out: Path) -> None:

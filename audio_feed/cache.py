@@ -26,6 +26,10 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def digest(data: Any) -> str:
     """Stable hash of JSON-able data (the cache keys)."""
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

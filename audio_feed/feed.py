@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from email.utils import formatdate
+from html import escape
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -19,6 +20,7 @@ from lxml import etree
 
 from . import __version__
 from .model import EpisodePage, Show
+from .text import hms
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -104,10 +106,6 @@ class _EpisodeExtension(BaseEntryExtension):  # type: ignore[misc]
 
 def item_description(page: EpisodePage) -> str:
     """Short HTML for <description>: the summary, chapter lines, and the page link."""
-    from html import escape
-
-    from .text import hms
-
     parts = [f"<p>{escape(page.episode.summary)}</p>"]
     if page.audio and page.audio.chapters:
         lines = "<br>".join(f"{hms(c.start)} {escape(c.title)}" for c in page.audio.chapters)

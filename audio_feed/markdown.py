@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import nh3
@@ -32,8 +33,12 @@ def _parser() -> MarkdownIt:
         ["table", "strikethrough"])
 
 
-def render(source: str, rewrite_src: dict[str, str] | None = None) -> Rendered:
-    """Render a post body. ``rewrite_src`` maps image sources to their site paths."""
+def render(source: str, place_image: Callable[[str], str | None] | None = None) -> Rendered:
+    """Render a post body.
+
+    ``place_image`` is called with each image source as written in the post and
+    returns the source to use in the page (or None to keep it as it is).
+    """
     md = _parser()
     tokens = md.parse(source)
     images: list[str] = []
@@ -56,8 +61,9 @@ def render(source: str, rewrite_src: dict[str, str] | None = None) -> Rendered:
                 if child.type == "image":
                     src = str(child.attrGet("src") or "")
                     images.append(src)
-                    if rewrite_src and src in rewrite_src:
-                        child.attrSet("src", rewrite_src[src])
+                    placed = place_image(src) if place_image else None
+                    if placed is not None:
+                        child.attrSet("src", placed)
     html = md.renderer.render(tokens, md.options, {})
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS,
                       link_rel="noopener noreferrer")

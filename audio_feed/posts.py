@@ -238,6 +238,22 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
     return None, False
 
 
+def _place_image(root: Path, source: Path, src: str, images: list[Image],
+                 problems: Problems) -> str | None:
+    """Where a post's local image goes in the site (None: a remote image, left as is)."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("//"):
+        return None
+    target = (source.parent / src).resolve()
+    if not target.is_relative_to(root.resolve()) or not target.is_file():
+        problems.add(source, "body", expected("an image file inside the show", src))
+        return None
+    name = f"images/{target.name}"
+    if any(i.target == name for i in images):
+        name = f"images/{len(images)}-{target.name}"
+    images.append(Image(target, name))
+    return name
+
+
 def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
     """Read and validate one post; problems go to ``problems``; None when it failed."""
     before = len(problems.items)
@@ -310,22 +326,15 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
         chapters = _sidecar_chapters(source, problems) or ()
 
     # Images: relative sources must exist inside the show; they are copied beside the page.
-    first = markdown.render(post.content)
     images: list[Image] = []
-    rewrite: dict[str, str] = {}
-    for src in first.images:
-        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("//"):
-            continue
-        target = (source.parent / src).resolve()
-        if not target.is_relative_to(root.resolve()) or not target.is_file():
-            problems.add(source, "body", expected("an image file inside the show", src))
-            continue
-        name = f"images/{target.name}"
-        if name in rewrite.values() and rewrite.get(src) != name:
-            name = f"images/{len(images)}-{target.name}"
-        rewrite[src] = name
-        images.append(Image(target, name))
-    rendered = markdown.render(post.content, rewrite) if rewrite else first
+    placed: dict[str, str | None] = {}
+
+    def place(src: str) -> str | None:
+        if src not in placed:
+            placed[src] = _place_image(root, source, src, images, problems)
+        return placed[src]
+
+    rendered = markdown.render(post.content, place)
 
     audio, _ = _find_audio(root, source, meta, problems)
     seconds = tags.read_duration(audio) if audio else None

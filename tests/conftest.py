@@ -5,14 +5,16 @@ from __future__ import annotations
 import shutil
 import subprocess
 import textwrap
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
 
-from audio_feed import ffmpeg
+from audio_feed import build, ffmpeg, serve
 from audio_feed.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -126,6 +128,21 @@ def run() -> Run:
     def _run(*args: str | Path) -> Result:
         return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
     return _run
+
+
+@contextmanager
+def served_build(show: Path, out: Path) -> Iterator[str]:
+    """Build ``show`` for a loopback preview server and serve it; yields the base URL."""
+    server = serve.make_server(out, must_exist=False)
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    build.Builder(build.load(show, base), out, 2, build.Reporter()).build()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def tree(root: Path) -> dict[str, bytes]:

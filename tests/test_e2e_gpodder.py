@@ -11,15 +11,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import podcastparser
 import pytest
 
-from audio_feed import build, serve
-
+from conftest import served_build
 from measure import duration
 
 GPO = shutil.which("gpo")
@@ -30,14 +28,8 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def served(sample_show: Path, tmp_path: Path) -> Iterator[tuple[Path, str]]:
     out = tmp_path / "site"
-    server = serve.make_server(out, must_exist=False)
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    build.Builder(build.load(sample_show, base), out, 2, build.Reporter()).build()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield out, base
-    server.shutdown()
-    server.server_close()
+    with served_build(sample_show, out) as base:
+        yield out, base
 
 
 def gpo(home: Path, *args: str) -> str:

@@ -572,21 +572,15 @@ def test_site_swapped_by_a_rebuild(tmp_path: Path) -> None:
 
 def test_build_serve_points_the_feed_at_the_preview(tiny_show: Path, tmp_path: Path) -> None:
     """`audio-feed serve` end to end: build for a loopback base URL, serve, subscribe."""
-    import threading
     import urllib.request
 
     import podcastparser
 
-    from audio_feed import build, serve
+    from conftest import served_build
 
     out = tmp_path / "site"
-    server = serve.make_server(out, must_exist=False)
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    build.Builder(build.load(tiny_show, base), out, 2, build.Reporter()).build()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = serve.feed_url(server)
+    with served_build(tiny_show, out) as base:
+        url = base + "feed.xml"
         with urllib.request.urlopen(url) as r:
             parsed = podcastparser.parse(url, r)
         assert len(parsed["episodes"]) == 3
@@ -596,6 +590,3 @@ def test_build_serve_points_the_feed_at_the_preview(tiny_show: Path, tmp_path: P
                 data = r.read()
             local = out / enclosure["url"].removeprefix(base)
             assert data == local.read_bytes() and len(data) == enclosure["file_size"]
-    finally:
-        server.shutdown()
-        server.server_close()
