@@ -226,16 +226,21 @@ class Builder:
         assert ep.audio is not None
         show = self.show
         return digest({
-            "body": self.cache.file_hash(ep.audio),
+            "body": self.body_hash(ep.body),
             "intro": self.cache.file_hash(show.intro) if show.intro else None,
             "outro": self.cache.file_hash(show.outro) if show.outro else None,
             **self._settings_key(),
         })
 
     # -- analysis -----------------------------------------------------------
-    def analysis(self, path: Path, head: int, tail: int,
+    def body_hash(self, body: audio.Body) -> str:
+        if isinstance(body, Path):
+            return self.cache.file_hash(body)
+        return digest([self.cache.file_hash(p) for p in body])
+
+    def analysis(self, path: audio.Body, head: int, tail: int,
                  progress: audio.Progress | None = None) -> audio.Analysis:
-        key = digest({"file": self.cache.file_hash(path), "head": head, "tail": tail,
+        key = digest({"file": self.body_hash(path), "head": head, "tail": tail,
                       **self._settings_key()})
         meta = self.cache.read_json("analysis", key + ".json")
         blob = self.cache.path("analysis", key + ".pcm")
@@ -256,28 +261,35 @@ class Builder:
     # -- rendering ----------------------------------------------------------
     def cached_render(self, key: str) -> tuple[Path, dict[str, object]] | None:
         """The cached render for ``key`` if it is there and intact."""
-        mp3 = self.cache.path("audio", key + ".mp3")
+        rendered = self.cache.path("audio", key + self.show.audio.extension)
         meta = self.cache.read_json("audio", key + ".json")
-        if meta is None or not mp3.is_file():
+        if meta is None or not rendered.is_file():
             return None
-        if mp3.stat().st_size != meta.get("size") or sha256_file(mp3) != meta.get("sha256"):
+        if rendered.stat().st_size != meta.get("size") \
+                or self.cache.file_hash(rendered) != meta.get("sha256"):
             return None  # corrupted: render again, never publish it
-        return mp3, meta
+        return rendered, meta
 
     def render(self, ep: Episode, key: str, progress: audio.Progress) -> dict[str, object]:
-        assert ep.audio is not None
         s = self.show.audio
         h = audio.overlap_samples(s, s.intro_overlap) if self.show.intro else 0
         t = audio.overlap_samples(s, s.outro_overlap) if self.show.outro else 0
-        body = self.analysis(ep.audio, h, t, progress)
-        mp3 = self.cache.path("audio", key + ".mp3")
-        mp3.parent.mkdir(parents=True, exist_ok=True)
-        result = audio.render(ep.audio, body, self._intro, self._outro, s, mp3, progress)
+        # Sections: each one's exact length at the output rate gives its chapter start.
+        starts, at = [], 0
+        for section in ep.sections:
+            starts.append(at / s.sample_rate)
+            at += self.analysis(section, 0, 0).samples
+        body = self.analysis(ep.body, h, t, progress)
+        out = self.cache.path("audio", key + s.extension)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        result = audio.render(ep.body, body, self._intro, self._outro, s, out, progress,
+                              codec=s.format)
         meta: dict[str, object] = {
             "samples": result.samples, "sample_rate": result.sample_rate,
             "body_offset": result.body_offset, "limiter": result.limiter, "gain": result.gain,
-            "size": mp3.stat().st_size, "sha256": sha256_file(mp3),
+            "size": out.stat().st_size, "sha256": sha256_file(out),
             "loudness_target": s.loudness, "true_peak_target": s.true_peak,
+            "section_starts": starts, "body_samples": body.samples,
         }
         self.cache.write_json(meta, "audio", key + ".json")
         return meta
@@ -306,7 +318,8 @@ class Builder:
             self._prepare_music()
         except audio.AudioProblem as e:
             raise InputError([Problem("podcast.toml", "intro/outro", str(e))]) from e
-        total = sum(2 * tags.read_duration(j.episode.audio) for j in todo if j.episode.audio)
+        total = sum(2 * tags.read_duration(p) for j in todo
+                    for p in (j.episode.sections or (j.episode.audio,)) if p)
         self.reporter.start(total, len(todo))
         try:
             with ThreadPoolExecutor(max_workers=self.jobs) as pool:
@@ -348,7 +361,7 @@ class Builder:
         jobs: list[_Job] = []
         for ep in self.plan.to_render:
             key = self.render_key(ep)
-            jobs.append(_Job(ep, key, f"audio/{ep.slug}-{key[:10]}.mp3"))
+            jobs.append(_Job(ep, key, f"audio/{ep.slug}-{key[:10]}{show.audio.extension}"))
         published = guard_published(show, jobs, self.allow_guid_change)
         metas = self.render_all(jobs, result)
 
@@ -358,17 +371,29 @@ class Builder:
             path = f"episodes/{ep.slug}/"
             job = by_stem.get(ep.stem)
             rendered = None
+            cues: tuple[tuple[float, float, str], ...] = ()
             if job is not None:
                 meta = metas[ep.stem]
                 offset = float(meta["body_offset"])  # type: ignore[arg-type]
-                duration = int(meta["samples"]) / int(meta["sample_rate"])  # type: ignore[call-overload]
-                chapters = tuple(c.shifted(offset) for c in ep.chapters)
+                rate = int(meta["sample_rate"])  # type: ignore[call-overload]
+                duration = int(meta["samples"]) / rate  # type: ignore[call-overload]
+                given = ep.chapters
+                if ep.sections:
+                    starts = [float(x) for x in meta["section_starts"]]  # type: ignore[attr-defined]
+                    given = tuple(Chapter(at, title)
+                                  for at, title in zip(starts, ep.section_titles, strict=True))
+                    # The text of each section is timed: a WebVTT cue per section.
+                    ends = starts[1:] + [int(meta["body_samples"]) / rate]  # type: ignore[call-overload]
+                    cues = tuple((offset + a, offset + b, f"{title}\n{text}".strip())
+                                 for a, b, title, text in zip(starts, ends, ep.section_titles,
+                                                              ep.section_texts, strict=True))
+                chapters = tuple(c.shifted(offset) for c in given)
                 if chapters and offset > 0:
                     chapters = (Chapter(0.0, "Intro"),) + chapters
-                rendered = RenderedAudio(job.audio_path, "audio/mpeg", 0, duration, offset,
+                rendered = RenderedAudio(job.audio_path, show.audio.mime, 0, duration, offset,
                                          chapters, show.audio.loudness, show.audio.true_peak)
             pages.append(EpisodePage(
-                episode=ep, url=show.base_url + path, path=path, audio=rendered,
+                episode=ep, url=show.base_url + path, path=path, audio=rendered, cues=cues,
                 audio_url=show.base_url + job.audio_path if job else None,
                 chapters_url=(show.base_url + path + "chapters.json"
                               if rendered and rendered.chapters else None),
@@ -439,8 +464,13 @@ class Builder:
             if found is None:
                 raise EnvironmentProblem(f"{job.audio_path}: the rendered audio vanished from "
                                          f"the cache during the build; run the build again")
-            shutil.copyfile(found[0], target)
-            tags.write_mp3_tags(target, t)
+            if target.suffix == ".m4a" and t.chapters:
+                ends = [c.start for c in t.chapters[1:]] + [t.duration]
+                audio.copy_with_chapters(found[0], target, [
+                    (c.start, end, c.title) for c, end in zip(t.chapters, ends, strict=True)])
+            else:
+                shutil.copyfile(found[0], target)
+            tags.write_tags(target, t)
 
         writer.produce(job.audio_path, unchanged, make)
         st = (writer.tmp / job.audio_path).stat()
@@ -506,7 +536,7 @@ def remember(plan: ShowPlan, out: Path, base_url: str | None, strict: bool) -> N
     show = plan.show
     extra = [show.artwork, *(p for p in (show.intro, show.outro) if p)]
     for ep in plan.episodes:
-        extra += [p for p in (ep.audio, *(i.source for i in ep.images)) if p]
+        extra += [p for p in (ep.audio, *ep.sections, *(i.source for i in ep.images)) if p]
     if show.templates:
         extra += _files_under(show.templates)
     extra = sorted(set(extra))

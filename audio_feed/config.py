@@ -59,11 +59,12 @@ KEYS: tuple[Key, ...] = (
 AUDIO_KEYS: tuple[Key, ...] = (
     Key("loudness", float, False, "Integrated loudness target in LUFS (default -16)."),
     Key("true_peak", float, False, "True-peak ceiling in dBTP (default -1)."),
-    Key("bitrate", str, False, "MP3 bitrate, e.g. '64k' (default) or '128k'."),
+    Key("bitrate", str, False, "Audio bitrate, e.g. '64k' (default) or '128k'."),
     Key("sample_rate", int, False, "Output sample rate: 44100 (default) or 48000."),
     Key("channels", int, False, "1 (mono, default) or 2."),
     Key("intro_overlap", float, False, "Seconds the intro fades out under the voice (2.0)."),
     Key("outro_overlap", float, False, "Seconds the outro fades in under the voice (1.0)."),
+    Key("format", str, False, "mp3 (default) or m4a (AAC, with MP4 chapter atoms)."),
 )
 
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "a whole number",
@@ -251,6 +252,7 @@ def _audio_settings(data: dict[str, Any], problems: Problems, path: Path) -> Aud
         ("channels", lambda x: x in (1, 2), "1 or 2"),
         ("intro_overlap", lambda x: 0 <= x <= 30, "0 to 30 seconds"),
         ("outro_overlap", lambda x: 0 <= x <= 30, "0 to 30 seconds"),
+        ("format", lambda x: x in ("mp3", "m4a"), "'mp3' or 'm4a'"),
     ]
     for name, ok, what in checks:
         if name in a and not ok(a[name]):
@@ -264,4 +266,5 @@ def _audio_settings(data: dict[str, Any], problems: Problems, path: Path) -> Aud
         channels=a.get("channels", d.channels),
         intro_overlap=float(a.get("intro_overlap", d.intro_overlap)),
         outro_overlap=float(a.get("outro_overlap", d.outro_overlap)),
+        format=a.get("format", d.format),
     )

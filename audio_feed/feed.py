@@ -95,6 +95,8 @@ class _EpisodeExtension(BaseEntryExtension):  # type: ignore[misc]
         if page.chapters_url:
             _sub(entry, p + "chapters", url=page.chapters_url, type="application/json+chapters")
         _sub(entry, p + "transcript", url=page.transcript_url, type="text/html")
+        if page.vtt_url:
+            _sub(entry, p + "transcript", url=page.vtt_url, type="text/vtt")
         if page.episode.season is not None:
             _sub(entry, p + "season", str(page.episode.season))
         if page.episode.number is not None:

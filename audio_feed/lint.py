@@ -156,7 +156,7 @@ RULES: dict[str, tuple[str, str]] = {
     "chapters-version": (ERROR, "The chapters file has a version, such as '1.2.0'."),
     "chapters-order": (ERROR, "Chapter startTimes go up, strictly, from 0."),
     "chapters-range": (ERROR, "Every chapter starts within the audio's duration."),
-    "chapters-embedded": (WARNING, "An MP3 carries the same chapters as its JSON chapters "
+    "chapters-embedded": (WARNING, "An MP3 or M4A carries the same chapters as its JSON chapters "
                                    "file, as ID3 CTOC/CHAP frames."),
     "transcript-type": (ERROR, "podcast:transcript has an allowed type: "
                                + ", ".join(TRANSCRIPT_TYPES) + "."),
@@ -887,7 +887,7 @@ class _Linter:
             title = chapter.get("title")
             starts.append((float(start), f"chapter {i}" + (f" ({title!r})" if title else "")))
         self.chapter_times(got.name, starts, enclosure.duration, add)
-        if enclosure.path is not None and enclosure.path.suffix.lower() == ".mp3":
+        if enclosure.path is not None and enclosure.path.suffix.lower() in (".mp3", ".m4a"):
             self.embedded_chapters(got.name, chapters, enclosure.path, add)
 
     def chapter_times(self, name: str, starts: list[tuple[float, str]],
@@ -908,12 +908,13 @@ class _Linter:
 
     def embedded_chapters(self, name: str, chapters: list[Any], mp3: Path, add: Any) -> None:
         try:
-            frames = tags.read_mp3_chapters(mp3)
+            frames = tags.read_chapters(mp3)
         except (MutagenError, KeyError, OSError):  # no ID3 tag, or a CTOC naming no CHAP
             frames = []
         if not frames:
-            add("chapters-embedded", f"expected the MP3 to carry the {len(chapters)} chapters "
-                                     f"of {name} as ID3 CHAP frames, got none")
+            add("chapters-embedded", f"expected the audio file to carry the {len(chapters)} "
+                                     f"chapters of {name} (ID3 CHAP frames or MP4 chapters), "
+                                     f"got none")
             return
         json_side = [(float(c["startTime"]), str(c.get("title", ""))) for c in chapters]
         if len(frames) != len(json_side):

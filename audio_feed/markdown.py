@@ -26,6 +26,8 @@ class Rendered:
     """Image sources as written in the post, in order."""
     headings: tuple[tuple[int, str, str], ...]
     """(level, text, anchor id) of every heading."""
+    sections: tuple[tuple[str, str], ...] = ()
+    """(heading, plain text under it) for each ## or ### heading, in order."""
 
 
 def _parser() -> MarkdownIt:
@@ -45,7 +47,10 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
     headings: list[tuple[int, str, str]] = []
     used: set[str] = set()
     texts: list[str] = []
+    sections: list[tuple[str, list[str]]] = []
     for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.tag in ("h2", "h3"):
+            sections.append((tokens[i + 1].content if i + 1 < len(tokens) else "", []))
         if tok.type == "heading_open":
             title = tokens[i + 1].content if i + 1 < len(tokens) else ""
             anchor = slugify(title)
@@ -57,6 +62,8 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
             headings.append((int(tok.tag[1]), title, anchor))
         if tok.type == "inline":
             texts.append(_plain(tok))
+            if sections and not (i > 0 and tokens[i - 1].type == "heading_open"):
+                sections[-1][1].append(_plain(tok))
             for child in tok.children or []:
                 if child.type == "image":
                     src = str(child.attrGet("src") or "")
@@ -68,7 +75,8 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS,
                       link_rel="noopener noreferrer")
     return Rendered(clean, "\n\n".join(t for t in texts if t.strip()), tuple(images),
-                    tuple(headings))
+                    tuple(headings),
+                    tuple((h, "\n".join(t for t in body if t.strip())) for h, body in sections))
 
 
 def _plain(tok: Token) -> str:

@@ -33,6 +33,16 @@ class AudioSettings:
     """Seconds the intro music keeps playing, fading out, under the first words."""
     outro_overlap: float = 1.0
     """Seconds the outro music fades in under the last words."""
+    format: str = "mp3"
+    """Output format: mp3 (MP3 with ID3 tags) or m4a (AAC in MP4, with chapter atoms)."""
+
+    @property
+    def extension(self) -> str:
+        return "." + self.format
+
+    @property
+    def mime(self) -> str:
+        return {"mp3": "audio/mpeg", "m4a": "audio/x-m4a"}[self.format]
 
     def key(self) -> dict[str, Any]:
         """Every setting that changes the rendered bytes (part of the cache key)."""
@@ -44,6 +54,7 @@ class AudioSettings:
             "channels": self.channels,
             "intro_overlap": self.intro_overlap,
             "outro_overlap": self.outro_overlap,
+            "format": self.format,
         }
 
 
@@ -126,7 +137,7 @@ class Episode:
     audience: str
     visibility: str
     audio: Path | None
-    """The body recording, or None when it is not ready yet."""
+    """The body recording (or the folder of its sections), None when it is not ready yet."""
     chapters: tuple[Chapter, ...]
     number: int | None
     season: int | None
@@ -137,10 +148,22 @@ class Episode:
     text: str
     """The post as plain text (what the voice reads)."""
     images: tuple[Image, ...]
+    sections: tuple[Path, ...] = ()
+    """When the recording comes as one file per section: the files, in order."""
+    section_titles: tuple[str, ...] = ()
+    """The chapter title of each section: the matching ##/### heading, else the file name."""
+    section_texts: tuple[str, ...] = ()
+    """The text read in each section (for the WebVTT transcript)."""
     guests: tuple[str, ...] = ()
     """Guest names (podcast:person role="guest")."""
     extra: tuple[tuple[str, Any], ...] = ()
     """Front-matter keys audio-feed does not know, kept as they were."""
+
+    @property
+    def body(self) -> Path | tuple[Path, ...]:
+        """What the renderer decodes: the recording, or its sections in order."""
+        assert self.audio is not None
+        return self.sections or self.audio
 
     @property
     def is_paid(self) -> bool:
@@ -181,3 +204,10 @@ class EpisodePage:
     audio_url: str | None
     chapters_url: str | None
     transcript_url: str
+    cues: tuple[tuple[float, float, str], ...] = ()
+    """(start, end, text) when the timing of the text is known (sectioned recordings)."""
+
+    @property
+    def vtt_url(self) -> str | None:
+        """The WebVTT transcript, written when the timings are known."""
+        return self.url + "transcript.vtt" if self.cues else None

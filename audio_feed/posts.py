@@ -44,8 +44,8 @@ FIELDS: tuple[Field, ...] = (
     Field("type", "newsletter, podcast, thread, ... (kept for templates)."),
     Field("audience", "everyone (default), only_free, only_paid or founding."),
     Field("visibility", "public (default), paid or founding."),
-    Field("audio", "The recording, a path inside the show "
-          "(default episodes/<stem>.mp3, .m4a or .wav)."),
+    Field("audio", "The recording, a path inside the show (default episodes/<stem>.mp3, "
+          ".m4a or .wav), or a folder of sections."),
     Field("chapters", "List of 'HH:MM:SS Title' lines, times against the recording."),
     Field("episode", "Episode number (default: the post's place in date order)."),
     Field("season", "Season number."),
@@ -204,38 +204,80 @@ def _sidecar_chapters(source: Path, problems: Problems) -> tuple[Chapter, ...] |
 
 
 def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Problems
-                ) -> tuple[Path | None, bool]:
-    """The body recording; (None, False) when it is simply not there yet."""
+                ) -> tuple[Path | None, tuple[Path, ...]]:
+    """The body recording, or a folder and its section files in order.
+
+    (None, ()) when there is no recording yet, or when it is unusable (a problem
+    is then recorded).
+    """
     value = meta.get("audio")
     if value is not None:
         if not isinstance(value, str) or not value.strip():
             problems.add(source, "audio", expected("a path inside the show folder", value))
-            return None, True
+            return None, ()
         candidate = (root / value).resolve()
         if not candidate.is_relative_to(root.resolve()):
             problems.add(source, "audio", expected("a path inside the show folder", value))
-            return None, True
+            return None, ()
+        if candidate.is_dir():
+            return _sections(candidate, source, problems, required=True)
         if not candidate.is_file():
             problems.add(source, "audio", expected("an existing audio file", value))
-            return None, True
+            return None, ()
         problem = tags.audio_problem(candidate)
         if problem:
             problems.add(source, "audio", problem + f" ({value})")
-            return None, True
-        return candidate, True
+            return None, ()
+        return candidate, ()
     found = [source.with_suffix(ext) for ext in tags.AUDIO_EXTENSIONS
              if source.with_suffix(ext).is_file()]
+    folder = source.with_suffix("")
+    if folder.is_dir() and _section_files(folder):
+        found.append(folder)
     if len(found) > 1:
         problems.add(source, "audio", described(
             "one recording next to the post", ", ".join(problems.rel(f) for f in found)))
-        return None, True
+        return None, ()
+    if found and found[0].is_dir():
+        return _sections(found[0], source, problems, required=False)
     if found:
         problem = tags.audio_problem(found[0])
         if problem:
             problems.add(found[0], None, problem)
-            return None, True
-        return found[0], True
-    return None, False
+            return None, ()
+        return found[0], ()
+    return None, ()
+
+
+def _section_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in tags.AUDIO_EXTENSIONS
+                  and not p.name.startswith("."))
+
+
+def _sections(folder: Path, source: Path, problems: Problems, required: bool
+              ) -> tuple[Path | None, tuple[Path, ...]]:
+    """A folder of numbered section files (01-intro.mp3, 02-...), played in name order."""
+    files = _section_files(folder)
+    if not files:
+        if required:
+            problems.add(source, "audio", described(
+                "a folder with numbered audio files (01-*.mp3, 02-*.mp3, ...)",
+                f"no audio files in {problems.rel(folder)}"))
+        return None, ()
+    bad = False
+    for f in files:
+        problem = tags.audio_problem(f)
+        if problem:
+            problems.add(f, None, problem)
+            bad = True
+    return (None, ()) if bad else (folder, tuple(files))
+
+
+def section_title(path: Path) -> str:
+    """'03-the_cheapest-hydrophone.mp3' -> 'The cheapest hydrophone'."""
+    words = re.sub(r"^\d+[\s._-]*", "", path.stem).replace("_", " ").replace("-", " ").strip()
+    return (words[:1].upper() + words[1:]) if words else path.stem
 
 
 def _place_image(root: Path, source: Path, src: str, images: list[Image],
@@ -336,8 +378,19 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
 
     rendered = markdown.render(post.content, place)
 
-    audio, _ = _find_audio(root, source, meta, problems)
-    seconds = tags.read_duration(audio) if audio else None
+    audio, sections = _find_audio(root, source, meta, problems)
+    if sections:
+        seconds: float | None = sum(tags.read_duration(f) for f in sections)
+        if chapters:
+            problems.add(source, "chapters", described(
+                "no chapters list for a recording in sections (each section is a chapter)",
+                f"{len(chapters)} chapters"))
+    else:
+        seconds = tags.read_duration(audio) if audio else None
+    titled = rendered.sections
+    section_titles = tuple(titled[i][0] if i < len(titled) else section_title(f)
+                           for i, f in enumerate(sections))
+    section_texts = tuple(titled[i][1] if i < len(titled) else "" for i in range(len(sections)))
     if seconds is not None and chapters and chapters[-1].start >= seconds:
         problems.add(source, "chapters", expected(
             f"chapter times within the recording ({hms(seconds)})", hms(chapters[-1].start)))
@@ -369,6 +422,9 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
         html=rendered.html,
         text=rendered.text,
         images=tuple(images),
+        sections=sections,
+        section_titles=section_titles,
+        section_texts=section_texts,
         guests=guests,
         extra=tuple(sorted((k, v) for k, v in meta.items() if k not in _KNOWN)),
     )

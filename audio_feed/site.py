@@ -63,6 +63,24 @@ def chapters_json(page: EpisodePage) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def _vtt_time(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    return f"{h:02d}:{m:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def webvtt(page: EpisodePage) -> bytes:
+    """A WebVTT transcript: one cue per timed part of the text."""
+    lines = ["WEBVTT", ""]
+    for n, (start, end, text) in enumerate(page.cues, 1):
+        # A blank line would end the cue, and '-->' would be read as timing.
+        safe = "\n".join(ln for ln in text.replace("-->", "->").splitlines() if ln.strip())
+        safe = safe.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        lines += [str(n), f"{_vtt_time(start)} --> {_vtt_time(end)}", safe, ""]
+    return "\n".join(lines).encode("utf-8")
+
+
 def render_pages(show: Show, pages: list[EpisodePage]) -> dict[str, bytes]:
     """Every page and page-side file of the site, keyed by site-relative path."""
     env = environment(show)
@@ -79,6 +97,8 @@ def render_pages(show: Show, pages: list[EpisodePage]) -> dict[str, bytes]:
         out[page.path + "transcript.html"] = transcript_t.render(**ctx).encode()
         if page.audio and page.audio.chapters:
             out[page.path + "chapters.json"] = chapters_json(page)
+        if page.cues:
+            out[page.path + "transcript.vtt"] = webvtt(page)
     for name in STATIC_FILES:
         source = env.loader.get_source(env, name)[0] if env.loader else ""
         out[name] = source.encode()

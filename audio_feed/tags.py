@@ -21,6 +21,11 @@ show-notes page        WXXX "Show notes"
 cover art              APIC (front cover)
 chapters               CTOC (top level, ordered) + one CHAP each
 ====================  ===========================================
+
+M4A (iTunes atoms; chapters are added by ffmpeg, see audio.copy_with_chapters):
+``©nam`` title, ``©ART``/``aART`` author, ``©alb`` show, ``©day`` date, ``trkn``
+number, ``desc``/``©cmt`` summary, ``©gen`` "Podcast", ``pcst`` podcast flag,
+``egid`` GUID, ``purl`` show-notes page, ``covr`` cover art.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from pathlib import Path
 import mutagen
 from mutagen import id3
 from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Cover
 
 from .model import Chapter
 
@@ -86,6 +92,53 @@ class EpisodeTags:
     cover_mime: str
     chapters: tuple[Chapter, ...]
     duration: float
+
+
+def write_tags(path: Path, t: EpisodeTags) -> None:
+    """Replace every tag of an episode file with ours, by its format."""
+    if path.suffix.lower() == ".m4a":
+        write_mp4_tags(path, t)
+    else:
+        write_mp3_tags(path, t)
+
+
+def write_mp4_tags(path: Path, t: EpisodeTags) -> None:
+    """iTunes-style MP4 tags (the chapters are already in the file)."""
+    try:
+        audio = MP4(path)
+        if audio.tags is None:
+            audio.add_tags()
+        tags = audio.tags
+        assert tags is not None
+        tags.clear()
+        tags["©nam"] = [t.title]
+        tags["©ART"] = [t.artist]
+        tags["aART"] = [t.artist]
+        tags["©alb"] = [t.album]
+        tags["©day"] = [t.date]
+        if t.track is not None:
+            tags["trkn"] = [(t.track, 0)]
+        tags["©gen"] = ["Podcast"]
+        tags["desc"] = [t.comment]
+        tags["©cmt"] = [t.comment]
+        tags["pcst"] = True
+        tags["egid"] = [t.guid]
+        tags["purl"] = [t.page_url]
+        fmt = MP4Cover.FORMAT_JPEG if t.cover_mime == "image/jpeg" else MP4Cover.FORMAT_PNG
+        tags["covr"] = [MP4Cover(t.cover, imageformat=fmt)]
+        audio.save()
+    except mutagen.MutagenError as e:  # pragma: no cover - disk trouble
+        raise OSError(f"{path}: could not write tags: {e}") from e
+
+
+def read_chapters(path: Path) -> list[tuple[float, float, str]]:
+    """(start, end, title) of the chapters inside an MP3 (ID3) or M4A (chpl) file."""
+    if path.suffix.lower() != ".m4a":
+        return read_mp3_chapters(path)
+    audio = MP4(path)
+    found = list(audio.chapters or [])
+    ends = [c.start for c in found[1:]] + [float(getattr(audio.info, "length", 0.0))]
+    return [(float(c.start), end, str(c.title)) for c, end in zip(found, ends, strict=True)]
 
 
 def write_mp3_tags(path: Path, t: EpisodeTags) -> None:

@@ -22,6 +22,9 @@
 #     episodes/intro.mp3, outro.mp3       short synthesised music (sox), 44.1 kHz mono 64 kbps
 #     episodes/<post>.mp3 / .m4a          espeak-ng reading of each post (< 60 s),
 #                                         22.05 kHz mono, MP3 32 kbps / AAC 48 kbps
+#     episodes/<post>/NN-<name>.mp3       audio in sections, the way text-to-speech
+#                                         pipelines deliver it: one espeak-ng reading
+#                                         per ## section (8-18 s), MP3 as above
 # It also rewrites the `chapters:` list of the interview post so that the
 # timestamps are the real start times of each section in its audio file.
 #
@@ -36,6 +39,9 @@ VOICE="${VOICE:-en-us+f3}"          # narrator (Mara)
 GUEST_VOICE="${GUEST_VOICE:-en-gb+f4}"  # interview guest (Ingrid)
 SPEED=165
 MAX_SPEECH=58                       # seconds; every episode file must stay under 60 s
+SECTION_MIN=8                       # seconds; each file of a sectioned post is 8-18 s,
+SECTION_MAX=17.5                    # read in whole sentences, incl. the pad below
+SECTION_PAD=0.3                     # seconds of silence after each section file (<= 0.4)
 MAX_TOTAL_BYTES=$((3 * 1024 * 1024))
 
 if [[ ! -f scripts/make_sample_media.sh || ! -d episodes ]]; then
@@ -307,6 +313,31 @@ def cmd_sections(path, budget, outdir):
         print(heading)
 
 
+def cmd_section_texts(path, outdir):
+    """Post whose audio comes in sections: the speech of each ## section,
+    its heading then its text, one sentence per line, in outdir/NN.txt
+    (NN from 00); prints the headings.  Nothing may come before the first
+    heading (it would belong to no file), and the post has no chapters:
+    (the sections are the chapters)."""
+    fm, body = split_post(path)
+    if re.search(r"^chapters:", fm, re.M):
+        sys.exit(f"{path}: a post with audio in sections must not list chapters:")
+    parts = re.split(r"^## +(.*)$", body, flags=re.M)
+    preamble, rest = parts[0], parts[1:]
+    if blocks(preamble):
+        sys.exit(f"{path}: text before the first ## heading")
+    sections = [(rest[i].strip(), rest[i + 1]) for i in range(0, len(rest), 2)]
+    if not sections:
+        sys.exit(f"{path}: no ## sections")
+    for n, (heading, text) in enumerate(sections):
+        lines = [end_sentence(speakable(heading))]
+        for _, t in blocks(text):
+            lines.extend(sentences(t))
+        open(f"{outdir}/{n:02d}.txt", "w", encoding="utf-8").write(
+            "\n".join(l for l in lines if l.strip(". ")) + "\n")
+        print(heading)
+
+
 def cmd_chapters(path, headings_file, starts):
     """Rewrite the chapters: list in the front matter (quoted "HH:MM:SS Title")."""
     headings = [l.rstrip("\n") for l in open(headings_file, encoding="utf-8") if l.strip()]
@@ -330,7 +361,8 @@ def cmd_chapters(path, headings_file, starts):
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
     {"artwork": artwork, "river_map": river_map, "text": cmd_text,
-     "sections": cmd_sections, "chapters": cmd_chapters}[cmd](*args)
+     "sections": cmd_sections, "section_texts": cmd_section_texts,
+     "chapters": cmd_chapters}[cmd](*args)
 PYEOF
 
 helper() { "$PY" "$TMP/helpers.py" "$@"; }
@@ -412,25 +444,36 @@ encode() {
     esac
 }
 
+# fit TEXTFILE OUTWAV MAX [PAD]: read TEXTFILE (one sentence a line), plus PAD s
+# of silence at the end; if longer than MAX seconds, read only the first whole
+# sentences that fit.  Sets FIT_KEEP, FIT_TOTAL (sentences) and FIT_DUR (s).
+fit() {
+    local full=$1 wav=$2 max=$3 pad=${4:-0}
+    FIT_TOTAL=$(wc -l < "$full")
+    FIT_KEEP=$FIT_TOTAL
+    while :; do
+        head -n "$FIT_KEEP" "$full" > "$TMP/read.txt"
+        speak "$TMP/read.txt" "$wav"
+        if [[ $pad != 0 ]]; then
+            "${SOX[@]}" "$wav" "$TMP/fit_pad.wav" pad 0 "$pad"
+            mv "$TMP/fit_pad.wav" "$wav"
+        fi
+        FIT_DUR=$(duration "$wav")
+        if awk -v d="$FIT_DUR" -v m="$max" 'BEGIN { exit !(d < m) }'; then break; fi
+        # shrink proportionally (at least one sentence), then re-measure
+        FIT_KEEP=$(awk -v k="$FIT_KEEP" -v d="$FIT_DUR" -v m="$max" \
+            'BEGIN { n = int(k * (m - 2) / d); if (n >= k) n = k - 1; if (n < 1) n = 1; print n }')
+    done
+}
+
 # episode POST OUT: read title, subtitle and body; if longer than
 # MAX_SPEECH seconds, read only the first whole sentences that fit.
 episode() {
     local post=$1 out=$2
     helper text "$post" "$TMP/full.txt"
-    local total keep dur
-    total=$(wc -l < "$TMP/full.txt")
-    keep=$total
-    while :; do
-        head -n "$keep" "$TMP/full.txt" > "$TMP/read.txt"
-        speak "$TMP/read.txt" "$TMP/episode.wav"
-        dur=$(duration "$TMP/episode.wav")
-        if awk -v d="$dur" -v m="$MAX_SPEECH" 'BEGIN { exit !(d < m) }'; then break; fi
-        # shrink proportionally (at least one sentence), then re-measure
-        keep=$(awk -v k="$keep" -v d="$dur" -v m="$MAX_SPEECH" \
-            'BEGIN { n = int(k * (m - 2) / d); if (n >= k) n = k - 1; if (n < 1) n = 1; print n }')
-    done
+    fit "$TMP/full.txt" "$TMP/episode.wav" "$MAX_SPEECH"
     encode "$TMP/episode.wav" "$out"
-    echo "   $out: $keep of $total sentences, $(printf %.2f "$dur") s"
+    echo "   $out: $FIT_KEEP of $FIT_TOTAL sentences, $(printf %.2f "$FIT_DUR") s"
 }
 
 echo "== episodes"
@@ -475,12 +518,60 @@ if ! awk -v d="$elapsed" 'BEGIN { exit !(d >= 35 && d <= 55) }'; then
 fi
 
 # --------------------------------------------------------------------------
-# 5. Checks
+# 5. Audio in sections: a folder episodes/<post>/ with one file per ## section,
+#    named in reading order (the sections become the chapters, so the post
+#    has no chapters: key and no text before its first heading).
+# --------------------------------------------------------------------------
+# sectioned POST DIR NAME...: DIR/NAME.mp3 for each ## section of POST, in order:
+# its heading then its text, whole sentences under SECTION_MAX s, at least
+# SECTION_MIN s, SECTION_PAD s of silence at the end.
+sectioned() {
+    local post=$1 dir=$2
+    shift 2
+    local names=("$@") nsec s out heading
+    rm -rf "$TMP/tts"
+    mkdir -p "$TMP/tts" "$dir"
+    helper section_texts "$post" "$TMP/tts" > "$TMP/tts_headings.txt"
+    nsec=$(wc -l < "$TMP/tts_headings.txt")
+    if ((nsec != ${#names[@]})); then
+        echo "$post has $nsec ## sections but ${#names[@]} file names are given" >&2
+        exit 1
+    fi
+    for ((s = 0; s < nsec; s++)); do
+        out="$dir/${names[s]}.mp3"
+        heading=$(sed -n "$((s + 1))p" "$TMP/tts_headings.txt")
+        fit "$TMP/tts/$(printf %02d $s).txt" "$TMP/tts_section.wav" "$SECTION_MAX" "$SECTION_PAD"
+        if ! awk -v d="$FIT_DUR" -v m="$SECTION_MIN" 'BEGIN { exit !(d >= m) }'; then
+            echo "$out: $FIT_DUR s, expected at least $SECTION_MIN s; lengthen \"$heading\"" >&2
+            exit 1
+        fi
+        encode "$TMP/tts_section.wav" "$out"
+        echo "   $out: $FIT_KEEP of $FIT_TOTAL sentences, $(printf %.2f "$FIT_DUR") s  ($heading)"
+    done
+    # anything else in the folder would be read as an extra section
+    local expected actual
+    expected=$(printf '%s.mp3\n' "${names[@]}" | LC_ALL=C sort)
+    actual=$(LC_ALL=C ls -A "$dir")
+    if [[ $expected != "$actual" ]]; then
+        echo "$dir holds files other than ${names[*]/%/.mp3}; remove them" >&2
+        exit 1
+    fi
+}
+
+echo "== audio in sections"
+sectioned episodes/2026-11-19-three-small-tools.md episodes/2026-11-19-three-small-tools \
+    01-pencil 02-hydrophone 03-stopwatch
+
+# --------------------------------------------------------------------------
+# 6. Checks
 # --------------------------------------------------------------------------
 echo "== checks"
 media=(artwork.png episodes/images/river-map.png episodes/intro.mp3 episodes/outro.mp3
        episodes/2026-09-03-why-we-listen.mp3 episodes/2026-09-17-interview-river-keeper.mp3
-       episodes/2026-10-01-cafe-notes.m4a episodes/2026-10-15-members-deep-dive.mp3)
+       episodes/2026-10-01-cafe-notes.m4a episodes/2026-10-15-members-deep-dive.mp3
+       episodes/2026-11-19-three-small-tools/01-pencil.mp3
+       episodes/2026-11-19-three-small-tools/02-hydrophone.mp3
+       episodes/2026-11-19-three-small-tools/03-stopwatch.mp3)
 total_bytes=0
 for f in "${media[@]}"; do
     size=$(stat -c %s "$f")
@@ -488,9 +579,12 @@ for f in "${media[@]}"; do
     case "$f" in
         *.mp3|*.m4a)
             d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")
-            printf '   %-50s %8d bytes  %6.2f s\n' "$f" "$size" "$d"
-            awk -v d="$d" 'BEGIN { exit !(d < 60) }' || { echo "$f is not under 60 s" >&2; exit 1; } ;;
-        *)  printf '   %-50s %8d bytes\n' "$f" "$size" ;;
+            printf '   %-58s %8d bytes  %6.2f s\n' "$f" "$size" "$d"
+            awk -v d="$d" 'BEGIN { exit !(d < 60) }' || { echo "$f is not under 60 s" >&2; exit 1; }
+            if [[ $f == episodes/*/*.mp3 && $f != episodes/images/* ]]; then
+                awk -v d="$d" 'BEGIN { exit !(d >= 8 && d < 18) }' || { echo "$f is not 8-18 s" >&2; exit 1; }
+            fi ;;
+        *)  printf '   %-58s %8d bytes\n' "$f" "$size" ;;
     esac
 done
 echo "   total: $total_bytes bytes"

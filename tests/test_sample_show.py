@@ -56,10 +56,10 @@ def test_feed_parses_with_both_parsers(built: tuple[Path, str], sample_show: Pat
     fp = feedparser.parse(str(out / "feed.xml"))
     assert not fp.bozo, fp.bozo_exception
     public_with_audio = {"Why We Listen", "Interview: The River Keeper",
-                         "Café Notes from Zürich ☕"}
+                         "Café Notes from Zürich ☕", "Three Small Tools"}
     assert {e["title"] for e in items} == public_with_audio
     assert {e.title for e in fp.entries} == public_with_audio
-    assert len({e["guid"] for e in items}) == 3
+    assert len({e["guid"] for e in items}) == 4
     dates = [e["published"] for e in items]
     assert dates == sorted(dates, reverse=True)
 
@@ -75,9 +75,11 @@ def test_enclosure_lengths_and_durations(built: tuple[Path, str], sample_show: P
         real = duration(path)
         assert abs(item["total_time"] - real) <= 1.0
         stem = path.name.rsplit("-", 1)[0]
-        body = next(p for p in (sample_show / "episodes").glob(stem + ".*")
-                    if p.suffix != ".md")
-        expected = duration(body) + intro + outro - 2.0 - 1.0  # default overlaps
+        folder = sample_show / "episodes" / stem
+        parts = sorted(folder.iterdir()) if folder.is_dir() else [
+            next(p for p in (sample_show / "episodes").glob(stem + ".*") if p.suffix != ".md")]
+        body = sum(duration(p) for p in parts)
+        expected = body + intro + outro - 2.0 - 1.0  # default overlaps
         assert abs(real - expected) <= 0.2, (path.name, real, expected)
         assert abs(tags.read_duration(path) - real) <= 0.1
 
@@ -160,3 +162,26 @@ def test_sample_show_lints_clean_with_strict(built: tuple[Path, str]) -> None:
     out, _ = built
     findings = lint.lint_site(out, "https://example.org/field-notes/feed.xml", decode=True)
     assert findings == []
+
+
+def test_sectioned_post_chapters_are_cumulative_section_lengths(
+        built: tuple[Path, str], sample_show: Path) -> None:
+    out, _ = built
+    offset = duration(sample_show / "episodes/intro.mp3") - 2.0
+    sections = sorted((sample_show / "episodes/2026-11-19-three-small-tools").glob("*.mp3"))
+    assert len(sections) == 3
+    starts, at = [], offset
+    for section in sections:
+        starts.append(at)
+        at += duration(section)
+    data = json.loads((out / "episodes/2026-11-19-three-small-tools/chapters.json").read_text())
+    json_starts = [c["startTime"] for c in data["chapters"][1:]]
+    assert [c["title"] for c in data["chapters"][1:]] == [
+        "A pencil that never leaves the pocket", "The cheapest hydrophone",
+        "A stopwatch with one button"]
+    mp3 = next((out / "audio").glob("2026-11-19-three-small-tools-*.mp3"))
+    id3_starts = [start for start, _, _ in tags.read_mp3_chapters(mp3)[1:]]
+    for want, from_json, from_id3 in zip(starts, json_starts, id3_starts, strict=True):
+        assert abs(from_json - want) < 0.05 and abs(from_id3 - want) < 0.05
+    assert (out / "episodes/2026-11-19-three-small-tools/transcript.vtt").read_text().startswith(
+        "WEBVTT")
