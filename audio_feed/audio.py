@@ -2,16 +2,19 @@
 
 The design keeps memory flat however long the episode is (see AUDIO-COSTS.md):
 
-1. ``analyse`` decodes a file once with ffmpeg, measuring integrated loudness
+1. ``analyse`` decodes a body once with ffmpeg, measuring integrated loudness
    and true peak with the ``ebur128`` filter while the PCM streams through a
-   pipe; Python keeps only the first and last few seconds (the parts the seams
-   need) and counts the samples. Results are cached per file content.
-2. pydub builds the two seams, where it is at its best: the intro fading out
-   under the first words, and the outro fading in under the last ones. They are
-   short, whatever the episode's length.
-3. One ffmpeg filter graph concatenates head seam + the untouched middle of the
-   body (sample-exact ``atrim`` of the same decode) + tail seam, applies the
-   loudness gain, a limiter only when the peaks need it, and encodes once.
+   pipe; Python keeps only the first seconds (what the intro seam needs) and
+   counts the samples. Results are cached per file content.
+2. pydub builds the seams, where it is at its best: the intro fading out under
+   the first words, and the outro fading in. They are short, whatever the
+   episode's length.
+3. One ffmpeg filter graph joins head seam + the body from the end of the intro
+   overlap (a sample-exact ``atrim`` of the same decode) + the outro, summed
+   over the body's last second by ``acrossfade`` with both curves off; it
+   applies the loudness gain, a limiter only when the peaks need it, and
+   encodes once. The body's length is never needed in advance, which lets a
+   long body be measured and encoded at the same time (see build.py).
 
 All gain is applied in floating point; the seams travel at 32-bit with
 ``HEADROOM_DB`` of headroom, so nothing clips before the limiter sees it.
@@ -37,7 +40,7 @@ with warnings.catch_warnings():
 from . import ffmpeg
 from .model import AudioSettings
 
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 """Bump when a change here changes rendered bytes: it invalidates the audio cache."""
 
 HEADROOM_DB = 30.0
@@ -75,8 +78,6 @@ class Analysis:
     """dBTP."""
     head: bytes
     """The first samples (s32le, HEADROOM_DB below the source level)."""
-    tail: bytes
-    """The last samples, likewise."""
 
 
 def _filter_prefix(settings: AudioSettings) -> str:
@@ -123,12 +124,12 @@ def _body_graph(body: Body, first: int, settings: AudioSettings, label: str
     return inputs, ";".join(chains) + f";{joined}concat=n={len(parts)}:v=0:a=1[{label}]"
 
 
-def analyse(path: Body, settings: AudioSettings, keep_head: int, keep_tail: int,
+def analyse(path: Body, settings: AudioSettings, keep_head: int,
             progress: Progress | None = None) -> Analysis:
-    """Decode a body once: loudness, true peak, length, and its first/last samples.
+    """Decode a body once: loudness, true peak, length, and its first samples.
 
-    ``keep_head``/``keep_tail`` are sample counts (per channel); use a large
-    ``keep_head`` to keep a short file whole.
+    ``keep_head`` is a sample count (per channel); a large one keeps a short
+    file whole.
     """
     frame = _BYTES * settings.channels
     inputs, graph = _body_graph(path, 0, settings, "b")
@@ -138,10 +139,8 @@ def analyse(path: Body, settings: AudioSettings, keep_head: int, keep_tail: int,
                                  "-filter_complex", graph, "-map", "[out]",
                                  "-f", "s32le", "-"]
     head = bytearray()
-    tail = bytearray()
     total = 0
     want_head = keep_head * frame
-    want_tail = keep_tail * frame
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
         assert proc.stdout is not None
@@ -150,10 +149,6 @@ def analyse(path: Body, settings: AudioSettings, keep_head: int, keep_tail: int,
                 total += len(chunk)
                 if len(head) < want_head:
                     head += chunk[: want_head - len(head)]
-                if want_tail:
-                    tail += chunk
-                    if len(tail) > 2 * want_tail + (1 << 17):
-                        del tail[: len(tail) - want_tail]
                 if progress:
                     progress(len(chunk) / frame / settings.sample_rate)
         finally:
@@ -173,26 +168,70 @@ def analyse(path: Body, settings: AudioSettings, keep_head: int, keep_tail: int,
     loudness = float(i.group(1)) if i.group(1) != "-inf" else -math.inf
     if loudness < SILENCE_LUFS:
         raise AudioProblem(f"expected audible audio, got silence ({loudness} LUFS)")
-    tail_bytes = bytes(tail[len(tail) - want_tail:]) if want_tail else b""
     return Analysis(samples=total // frame, loudness=loudness,
                     true_peak=float(tp.group(1)) if tp.group(1) != "-inf" else -math.inf,
-                    head=bytes(head), tail=tail_bytes)
+                    head=bytes(head))
 
 
-@dataclass(frozen=True)
-class RenderResult:
-    samples: int
-    sample_rate: int
-    body_offset: float
-    """Seconds from the start of the file to the first sample of the body."""
-    limiter: bool
-    """Whether the peaks needed the limiter."""
-    gain: float
-    """dB applied to the body."""
+def music_gain(music: Analysis, settings: AudioSettings, limit: float) -> float:
+    """Gain for intro or outro music: up to the loudness target, but never so far
+    that its own peaks need the limiter.
 
-    @property
-    def duration(self) -> float:
-        return self.samples / self.sample_rate
+    Music with peaky transients (plucks, drums) would otherwise switch the
+    limiter on for the whole episode, costing a third of an encode and touching
+    the voice, for the sake of a few seconds of music. It then sits a little under
+    the voice, which is where a music bed belongs anyway.
+    """
+    # ebur128 reports the true peak to 0.1 dB: keep that much below the limit.
+    return min(settings.loudness - music.loudness, limit - music.true_peak - 0.1)
+
+
+def mix_under(music: AudioSegment, voice: AudioSegment, limit: float) -> AudioSegment:
+    """The voice with the music under it, the music ducked just enough (in 1 dB
+    steps) that the two together stay under the peak limit.
+
+    Without this, an intro fading under the first words could sum to a peak
+    that switches the limiter on for the whole episode.
+    """
+    for duck in range(0, 31):
+        mixed = voice.overlay(music.apply_gain(-duck) if duck else music)
+        if _peak_db(mixed) <= limit:
+            return mixed
+    return voice if _peak_db(voice) <= limit else voice.overlay(music.apply_gain(-30))
+
+
+def duck_amount(music_peak: float, voice_peak: float, limit: float) -> int:
+    """dB (whole, at most 30) to lower music by so that even with the voice at its
+    loudest peak the two together stay under the limit.
+
+    Used for the outro, which ffmpeg lays over the end of a body whose samples
+    are never held here; the intro is mixed with the real first words instead.
+    """
+    room = 10 ** (limit / 20) - 10 ** (voice_peak / 20)
+    for duck in range(0, 31):
+        if 10 ** ((music_peak - duck) / 20) <= room:
+            return duck
+    return 30
+
+
+def outro_parts(outro_a: Analysis, settings: AudioSettings, limit: float
+                ) -> tuple[AudioSegment, AudioSegment]:
+    """The outro at its gain: the part fading in under the last words, and the rest."""
+    outro = _segment(outro_a.head, settings).apply_gain(music_gain(outro_a, settings, limit))
+    t = overlap_samples(settings, settings.outro_overlap)
+    start = _slice(outro, 0, t)
+    if t:
+        start = start.fade(from_gain=-120.0, start=0, end=len(start))
+    return start, _slice(outro, t)
+
+
+def outro_duck(outro_a: Analysis | None, settings: AudioSettings, voice_peak: float) -> int:
+    """How far the outro's fade-in must be ducked under a voice peaking at ``voice_peak``."""
+    if outro_a is None or not overlap_samples(settings, settings.outro_overlap):
+        return 0
+    limit = peak_limit(settings)
+    start, _ = outro_parts(outro_a, settings, limit)
+    return duck_amount(_peak_db(start), voice_peak, limit)
 
 
 def _segment(pcm: bytes, settings: AudioSettings) -> AudioSegment:
@@ -223,70 +262,149 @@ CODECS: dict[str, list[str]] = {
 }
 
 
-def render(body: Body, body_a: Analysis, intro_a: Analysis | None, outro_a: Analysis | None,
-           settings: AudioSettings, out: Path, progress: Progress | None = None,
-           codec: str = "mp3") -> RenderResult:
+def peak_limit(settings: AudioSettings) -> float:
+    """The sample-peak level above which the limiter must engage, in dBFS."""
+    return settings.true_peak - LIMIT_MARGIN_DB[settings.format]
+
+
+def estimate_levels(path: Path, settings: AudioSettings, duration: float,
+                    windows: int = 4, seconds: float = 45.0) -> Levels:
+    """Loudness and true peak of a few windows spread over a long recording.
+
+    An estimate, used only to start encoding before the whole body has been
+    measured; the measurement decides whether that encode stands.
+    """
+    inputs: list[str] = []
+    step = max(0.0, duration - seconds) / max(1, windows - 1)
+    for i in range(windows):
+        inputs += ["-ss", f"{i * step:.3f}", "-t", f"{seconds:.3f}", "-i", str(path)]
+    chains = ";".join(f"[{i}:a:0]{_filter_prefix(settings)}[w{i}]" for i in range(windows))
+    joined = "".join(f"[w{i}]" for i in range(windows))
+    graph = (f"{chains};{joined}concat=n={windows}:v=0:a=1,"
+             f"ebur128=peak=true:framelog=verbose[out]")
+    proc = ffmpeg.run(["-nostats", "-loglevel", "info", *inputs, "-filter_complex", graph,
+                       "-map", "[out]", "-f", "null", "-"], f"{path.name}: estimating loudness")
+    log = proc.stderr.decode("utf-8", "replace")
+    summary = _SUMMARY.search(log)
+    found_i = _I.search(summary.group(1)) if summary else None
+    found_tp = _TP.search(summary.group(1)) if summary else None
+    if not (found_i and found_tp):
+        raise ffmpeg.FFmpegError(f"{path.name}: estimating loudness", log)
+    return Levels(float(found_i.group(1)), float(found_tp.group(1)))
+
+
+def head_of(body: Body, settings: AudioSettings, samples: int) -> bytes:
+    """The first ``samples`` of a body, exactly as ``analyse`` keeps them (ffmpeg
+    stops decoding as soon as they are out, so this is quick on any length)."""
+    if samples == 0:
+        return b""
+    inputs, graph = _body_graph(body, 0, settings, "b")
+    graph += (f";[b]atrim=end_sample={samples},volume={-HEADROOM_DB}dB:precision=float,"
+              f"aformat=sample_fmts=s32[out]")
+    proc = ffmpeg.run(["-loglevel", "error", *inputs, "-filter_complex", graph,
+                       "-map", "[out]", "-f", "s32le", "-"], f"{_name(body)}: decoding")
+    return proc.stdout
+
+
+@dataclass(frozen=True)
+class Levels:
+    """What the renderer must know of the body's level: measured, or estimated
+    from parts of it and checked against the measurement afterwards."""
+
+    loudness: float
+    true_peak: float
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    head_samples: int
+    """Samples before the body starts (intro minus the overlap)."""
+    tail_samples: int
+    """Samples after the body ends (outro minus the overlap)."""
+    sample_rate: int
+    limiter: bool
+    """Whether the peaks needed the limiter."""
+    gain: float
+    """dB applied to the body."""
+    outro_duck: int = 0
+    """dB the outro's fade-in was lowered by to stay under the peak limit."""
+
+    @property
+    def body_offset(self) -> float:
+        """Seconds from the start of the file to the first sample of the body."""
+        return self.head_samples / self.sample_rate
+
+    def samples(self, body_samples: int) -> int:
+        """Length of the episode, given the body's length in samples."""
+        return self.head_samples + body_samples + self.tail_samples
+
+
+def render(body: Body, head: bytes, levels: Levels, intro_a: Analysis | None,
+           outro_a: Analysis | None, settings: AudioSettings, out: Path,
+           progress: Progress | None = None, codec: str = "mp3",
+           duck_peak: float | None = None) -> RenderResult:
     """Stitch, normalise and encode one episode into ``out`` (untagged).
 
-    ``body_a`` must come from ``analyse(body, settings, H, T)`` with H and T the
-    intro and outro overlaps in samples (0 where there is no intro or outro);
-    ``intro_a``/``outro_a`` from ``analyse`` keeping the whole file.
+    ``head`` is the body's first intro-overlap samples (``head_of``); ``intro_a``
+    and ``outro_a`` come from ``analyse`` keeping the whole file. The body's
+    length need not be known: the outro is laid over its end by ffmpeg's
+    ``acrossfade`` with both curves off, a plain sum of what pydub shaped.
+    ``duck_peak`` overrides the voice peak the outro is ducked under, when it is
+    higher (an estimate's allowance).
     """
     sr = settings.sample_rate
     limit = settings.true_peak - LIMIT_MARGIN_DB[codec]
-    g_body = settings.loudness - body_a.loudness
-    needs_limit = body_a.true_peak + g_body > limit
+    g_body = settings.loudness - levels.loudness
+    voice_peak = levels.true_peak + g_body
+    needs_limit = voice_peak > limit
     h = overlap_samples(settings, settings.intro_overlap) if intro_a else 0
     t = overlap_samples(settings, settings.outro_overlap) if outro_a else 0
+    head_n = tail_n = duck = 0
 
     with tempfile.TemporaryDirectory(prefix="audio-feed-") as tmp:
         inputs: list[str] = []
-        labels: list[str] = []
         graph: list[str] = []
-        samples = 0
-        offset = 0
+
+        def seam_input(seam: AudioSegment, name: str) -> str:
+            path = Path(tmp, name + ".wav")
+            seam.export(path, format="wav")
+            inputs.extend(["-i", str(path)])
+            graph.append(f"[{len(inputs) // 2 - 1}:a]aformat=sample_fmts=flt,"
+                         f"volume={HEADROOM_DB}dB:precision=float[{name}]")
+            return f"[{name}]"
+
         if intro_a:
             intro = _segment(intro_a.head, settings).apply_gain(
-                settings.loudness - intro_a.loudness)
+                music_gain(intro_a, settings, limit))
             n = int(intro.frame_count())
             end = _slice(intro, n - h)
             end = end.fade(to_gain=-120.0, start=0, end=len(end)) if h else end
-            voice = _segment(body_a.head[: h * _BYTES * settings.channels], settings)
-            seam = _slice(intro, 0, n - h) + end.overlay(voice.apply_gain(g_body))
+            voice = _segment(head[: h * _BYTES * settings.channels], settings)
+            seam = _slice(intro, 0, n - h) + mix_under(end, voice.apply_gain(g_body), limit)
             needs_limit |= _peak_db(seam) > limit
-            head_path = Path(tmp, "head.wav")
-            seam.export(head_path, format="wav")
-            inputs += ["-i", str(head_path)]
-            graph.append(f"[{len(inputs) // 2 - 1}:a]aformat=sample_fmts=flt,"
-                         f"volume={HEADROOM_DB}dB:precision=float[head]")
-            labels.append("[head]")
-            samples += int(seam.frame_count())
-            offset = n - h
+            head_label = seam_input(seam, "head")
+            head_n = n - h
         body_inputs, body_graph = _body_graph(body, len(inputs) // 2, settings, "body")
         inputs += body_inputs
-        mid_end = body_a.samples - t
-        graph.append(body_graph + f";[body]"
-                     f"atrim=start_sample={h}:end_sample={mid_end},asetpts=PTS-STARTPTS,"
+        graph.append(body_graph + f";[body]atrim=start_sample={h},asetpts=PTS-STARTPTS,"
                      f"volume={g_body:.4f}dB:precision=float[mid]")
-        labels.append("[mid]")
-        samples += mid_end - h
+        joined = "[mid]"
         if outro_a:
-            outro = _segment(outro_a.head, settings).apply_gain(
-                settings.loudness - outro_a.loudness)
-            start = _slice(outro, 0, t)
-            start = start.fade(from_gain=-120.0, start=0, end=len(start)) if t else start
-            voice = _segment(body_a.tail, settings) if t else None
-            mixed = start.overlay(voice.apply_gain(g_body)) if voice is not None else start
-            seam = mixed + _slice(outro, t)
-            needs_limit |= _peak_db(seam) > limit
-            tail_path = Path(tmp, "tail.wav")
-            seam.export(tail_path, format="wav")
-            inputs += ["-i", str(tail_path)]
-            graph.append(f"[{len(inputs) // 2 - 1}:a]aformat=sample_fmts=flt,"
-                         f"volume={HEADROOM_DB}dB:precision=float[tail]")
-            labels.append("[tail]")
-            samples += int(seam.frame_count())
-        concat = f"{''.join(labels)}concat=n={len(labels)}:v=0:a=1"
+            start, rest = outro_parts(outro_a, settings, limit)
+            if t:
+                duck = duck_amount(_peak_db(start), max(voice_peak, duck_peak or voice_peak),
+                                   limit)
+                start = start.apply_gain(-duck) if duck else start
+            tail_label = seam_input(start + rest, "tail")
+            tail_n = int(rest.frame_count())
+            if t:
+                graph.append(f"[mid]{tail_label}acrossfade=ns={t}:c1=nofade:c2=nofade[midtail]")
+                joined = "[midtail]"
+            else:
+                joined = "[mid]" + tail_label
+        parts = ([head_label] if intro_a else []) + [joined]
+        count = len(parts) + (1 if outro_a and not t else 0)
+        concat = f"{''.join(parts)}concat=n={count}:v=0:a=1"
         tmp_out = out.with_name(out.name + ".part")
         correction = 0.0
         for attempt in range(VERIFY_ROUNDS):
@@ -313,8 +431,8 @@ def render(body: Body, body_a: Analysis, intro_a: Analysis | None, outro_a: Anal
             limit -= peak - settings.true_peak + 0.3
             needs_limit = True
         os.replace(tmp_out, out)
-    return RenderResult(samples=samples, sample_rate=sr, body_offset=offset / sr,
-                        limiter=needs_limit, gain=g_body + correction)
+    return RenderResult(head_samples=head_n, tail_samples=tail_n, sample_rate=sr,
+                        limiter=needs_limit, gain=g_body + correction, outro_duck=duck)
 
 
 def _loudness_correction(inputs: list[str], graph: list[str], concat: str, limit: float,
@@ -389,7 +507,7 @@ def _run_with_progress(args: list[str], what: str, progress: Progress | None, sr
 
 def decoded_samples(path: Path, settings: AudioSettings) -> int:
     """Samples ffmpeg decodes from ``path`` at the output rate (for checks and tests)."""
-    return analyse(path, settings, 0, 0).samples
+    return analyse(path, settings, 0).samples
 
 
 def _ffmetadata_escape(text: str) -> str:

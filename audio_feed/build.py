@@ -13,7 +13,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,9 +30,17 @@ from .errors import (
 )
 from .feed import build_feed
 from .model import Chapter, Episode, EpisodePage, RenderedAudio, Show
+from .text import clock
 from .writer import SiteWriter
 
 KEEP_WHOLE = 10**12
+SPECULATE_SECONDS = 300.0
+"""Bodies at least this long are measured and encoded at the same time."""
+SPECULATION_TOLERANCE_DB = 0.3
+PEAK_ALLOWANCE_DB = 1.5
+ESTIMATE_WINDOWS = (4, 45.0)
+"""How many windows of how many seconds the loudness estimate listens to."""
+"""How far the estimated loudness may be from the measured one for the encode to stand."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +210,9 @@ class Builder:
                  clean: bool = False, cache_dir: Path | None = None,
                  allow_guid_change: bool = False, strict: bool = False) -> None:
         self.allow_guid_change = allow_guid_change
+        self.speculate_seconds = SPECULATE_SECONDS
+        self._spare_cores = False
+        self.estimate_windows = ESTIMATE_WINDOWS
         self.strict = strict
         self.plan = plan
         self.show = plan.show
@@ -238,24 +249,32 @@ class Builder:
             return self.cache.file_hash(body)
         return digest([self.cache.file_hash(p) for p in body])
 
-    def analysis(self, path: audio.Body, head: int, tail: int,
-                 progress: audio.Progress | None = None) -> audio.Analysis:
-        key = digest({"file": self.body_hash(path), "head": head, "tail": tail,
-                      **self._settings_key()})
+    def _analysis_key(self, body: audio.Body, head: int) -> str:
+        return digest({"file": self.body_hash(body), "head": head, **self._settings_key()})
+
+    def cached_analysis(self, body: audio.Body, head: int) -> audio.Analysis | None:
+        key = self._analysis_key(body, head)
         meta = self.cache.read_json("analysis", key + ".json")
         blob = self.cache.path("analysis", key + ".pcm")
         if meta is not None and blob.is_file():
             data = blob.read_bytes()
             if sha256_bytes(data) == meta.get("sha256"):
-                cut = int(meta["head_bytes"])
                 return audio.Analysis(int(meta["samples"]), float(meta["loudness"]),
-                                      float(meta["true_peak"]), data[:cut], data[cut:])
-        result = audio.analyse(path, self.show.audio, head, tail, progress)
-        data = result.head + result.tail
-        write_atomic(blob, data)
+                                      float(meta["true_peak"]), data)
+        return None
+
+    def analysis(self, body: audio.Body, head: int,
+                 progress: audio.Progress | None = None) -> audio.Analysis:
+        """Loudness, true peak, length and first samples of a body: cached per content."""
+        found = self.cached_analysis(body, head)
+        if found is not None:
+            return found
+        result = audio.analyse(body, self.show.audio, head, progress)
+        key = self._analysis_key(body, head)
+        write_atomic(self.cache.path("analysis", key + ".pcm"), result.head)
         self.cache.write_json({"samples": result.samples, "loudness": result.loudness,
-                               "true_peak": result.true_peak, "head_bytes": len(result.head),
-                               "sha256": sha256_bytes(data)}, "analysis", key + ".json")
+                               "true_peak": result.true_peak,
+                               "sha256": sha256_bytes(result.head)}, "analysis", key + ".json")
         return result
 
     # -- rendering ----------------------------------------------------------
@@ -273,33 +292,119 @@ class Builder:
     def render(self, ep: Episode, key: str, progress: audio.Progress) -> dict[str, object]:
         s = self.show.audio
         h = audio.overlap_samples(s, s.intro_overlap) if self.show.intro else 0
-        t = audio.overlap_samples(s, s.outro_overlap) if self.show.outro else 0
         # Sections: each one's exact length at the output rate gives its chapter start.
         starts, at = [], 0
         for section in ep.sections:
             starts.append(at / s.sample_rate)
-            at += self.analysis(section, 0, 0).samples
-        body = self.analysis(ep.body, h, t, progress)
+            at += self.analysis(section, 0).samples
         out = self.cache.path("audio", key + s.extension)
         out.parent.mkdir(parents=True, exist_ok=True)
-        result = audio.render(ep.body, body, self._intro, self._outro, s, out, progress,
-                              codec=s.format)
+        body = self.cached_analysis(ep.body, h)
+        estimate = None
+        if isinstance(ep.body, Path) and tags.read_duration(ep.body) >= self.speculate_seconds:
+            estimate = audio.estimate_levels(ep.body, s, tags.read_duration(ep.body),
+                                             *self.estimate_windows)
+        encodes = 1
+        result: audio.RenderResult | None
+        if estimate is None:
+            body = body or self.analysis(ep.body, h, progress)
+            result = self._render(ep.body, body.head, body, out, progress)
+        else:
+            if body is None and self._spare_cores:
+                # Measure the whole body on one core while encoding on the other.
+                assert isinstance(ep.body, Path)
+                result, body = self._measure_while_encoding(ep.body, h, estimate, out, progress)
+            else:
+                body = body or self.analysis(ep.body, h, progress)
+                result = None
+                if self.estimate_stands(estimate, body):
+                    result = self._render(ep.body, body.head, estimate, out, progress,
+                                          duck_peak=self._duck_peak(estimate))
+            if result is None or result.limiter or not self.estimate_stands(estimate, body):
+                # The measurement decides: encode (again) from it.
+                encodes = 2 if result is not None else 1
+                result = self._render(ep.body, body.head, body, out,
+                                      progress if result is None else None)
+                estimate = None
+        assert result is not None
         meta: dict[str, object] = {
-            "samples": result.samples, "sample_rate": result.sample_rate,
+            "samples": result.samples(body.samples), "sample_rate": result.sample_rate,
             "body_offset": result.body_offset, "limiter": result.limiter, "gain": result.gain,
             "size": out.stat().st_size, "sha256": sha256_file(out),
             "loudness_target": s.loudness, "true_peak_target": s.true_peak,
             "section_starts": starts, "body_samples": body.samples,
+            "level_from": "estimate" if estimate is not None else "measurement",
+            "encodes": encodes,
         }
         self.cache.write_json(meta, "audio", key + ".json")
         return meta
 
+    def _render(self, body: audio.Body, head: bytes, levels: audio.Levels | audio.Analysis,
+                out: Path, progress: audio.Progress | None,
+                duck_peak: float | None = None) -> audio.RenderResult:
+        s = self.show.audio
+        return audio.render(body, head, audio.Levels(levels.loudness, levels.true_peak),
+                            self._intro, self._outro, s, out, progress, codec=s.format,
+                            duck_peak=duck_peak)
+
+    def _duck_peak(self, estimate: audio.Levels) -> float:
+        # A few windows rarely hold the body's loudest peak: duck the outro as if
+        # the voice peaked PEAK_ALLOWANCE_DB higher, so the estimate usually stands.
+        return estimate.true_peak + self.show.audio.loudness - estimate.loudness \
+            + PEAK_ALLOWANCE_DB
+
+    def estimate_stands(self, estimate: audio.Levels, measured: audio.Analysis) -> bool:
+        """Whether an episode encoded at the estimated level may be published.
+
+        Its loudness must be within SPECULATION_TOLERANCE_DB of the measured one,
+        the measured peaks must fit under the limit at the estimate's gain, and the
+        outro must have been ducked at least as far as the measured peaks need.
+        A pure function of the two, so a build that had the measurement cached
+        decides exactly as one that measured while encoding: same bytes either way.
+        """
+        s = self.show.audio
+        gain = s.loudness - estimate.loudness
+        voice_peak = measured.true_peak + gain
+        return (abs(measured.loudness - estimate.loudness) <= SPECULATION_TOLERANCE_DB
+                and voice_peak <= audio.peak_limit(s)
+                and audio.outro_duck(self._outro, s, self._duck_peak(estimate))
+                >= audio.outro_duck(self._outro, s, voice_peak))
+
+    def _measure_while_encoding(self, body: Path, h: int, estimate: audio.Levels, out: Path,
+                                progress: audio.Progress
+                                ) -> tuple[audio.RenderResult, audio.Analysis]:
+        """Encode at the estimated level while the whole body is measured.
+
+        Returns the encode and the measurement; the caller keeps the encode only
+        if ``estimate_stands``.
+        """
+        head = audio.head_of(body, self.show.audio, h)
+        measured: list[audio.Analysis] = []
+        failed: list[BaseException] = []
+
+        def measure() -> None:
+            try:
+                measured.append(self.analysis(body, h, progress))
+            except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+                failed.append(e)
+
+        worker = threading.Thread(target=measure, name=f"measure {body.name}")
+        worker.start()
+        try:
+            result = self._render(body, head, estimate, out, progress,
+                                  duck_peak=self._duck_peak(estimate))
+        finally:
+            worker.join()
+        if failed:
+            raise failed[0]
+        return result, measured[0]
+
     def _prepare_music(self) -> None:
         show = self.show
         if show.intro:
-            self._intro = self.analysis(show.intro, KEEP_WHOLE, 0)
+            self._intro = self.analysis(show.intro, KEEP_WHOLE)
         if show.outro:
-            self._outro = self.analysis(show.outro, KEEP_WHOLE, 0)
+            self._outro = self.analysis(show.outro, KEEP_WHOLE)
 
     def render_all(self, jobs: list[_Job], result: BuildResult) -> dict[str, dict[str, object]]:
         """Render what is not cached, in parallel; returns render metadata by stem."""
@@ -318,6 +423,9 @@ class Builder:
             self._prepare_music()
         except audio.AudioProblem as e:
             raise InputError([Problem("podcast.toml", "intro/outro", str(e))]) from e
+        # With fewer episodes than jobs, a core would idle: lend it to measuring a
+        # body while it is encoded. Otherwise every core already has an episode.
+        self._spare_cores = len(todo) < self.jobs
         total = sum(2 * tags.read_duration(p) for j in todo
                     for p in (j.episode.sections or (j.episode.audio,)) if p)
         self.reporter.start(total, len(todo))
@@ -325,19 +433,22 @@ class Builder:
             with ThreadPoolExecutor(max_workers=self.jobs) as pool:
                 futures = {pool.submit(self.render, j.episode, j.key, self.reporter.advance): j
                            for j in todo}
-                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-                for fut in done:
-                    if fut.exception() is not None:
-                        for other in futures:
-                            other.cancel()
-                for fut, job in sorted(futures.items(), key=lambda kv: kv[1].episode.stem):
-                    meta = self._outcome(fut.result, job)
-                    metas[job.episode.stem] = meta
-                    result.rendered.append(job.episode.stem)
-                    self.reporter.status(
-                        f"rendered {job.episode.stem}: "
-                        f"{int(meta['samples']) / int(meta['sample_rate']):.1f} s"  # type: ignore[call-overload]
-                        + (", limiter engaged" if meta["limiter"] else ""))
+                try:
+                    for fut in as_completed(futures):
+                        job = futures[fut]
+                        meta = self._outcome(fut.result, job)
+                        metas[job.episode.stem] = meta
+                        result.rendered.append(job.episode.stem)
+                        seconds = int(meta["samples"]) / int(meta["sample_rate"])  # type: ignore[call-overload]
+                        self.reporter.status(
+                            f"rendered {job.episode.stem} ({clock(seconds)})"
+                            + (", limiter engaged" if meta["limiter"] else ""))
+                except BaseException:
+                    # Stop what has not started; what runs finishes or fails on its own.
+                    for other in futures:
+                        other.cancel()
+                    raise
+            result.rendered.sort()
         finally:
             self.reporter.finish()
         return metas

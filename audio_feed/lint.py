@@ -814,7 +814,7 @@ class _Linter:
             return found
         settings = AudioSettings()
         try:
-            facts = audio.analyse(got.path, settings, 0, 0)
+            facts = audio.analyse(got.path, settings, 0)
         except (ffmpeg.FFmpegError, audio.AudioProblem) as e:
             add("enclosure-audio", f"{got.name}: expected audio ffmpeg can decode, got {e}")
             return found

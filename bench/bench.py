@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import shutil
@@ -192,29 +193,47 @@ def feedgen_floor(n: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10/30-minute bodies (a smoke run)")
+    ap.add_argument("--only", default="1,2,3,4,5", help="which figures, e.g. --only 1,5")
     args = ap.parse_args()
+    only = {int(x) for x in args.only.split(",")}
     minutes = (10, 30) if args.quick else (60, 180)
     WORK.mkdir(exist_ok=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {ffmpeg.version()}")
     body = speech_body(WORK / f"body{minutes[0]}.wav", minutes[0])
-    long_body = speech_body(WORK / f"body{minutes[1]}.wav", minutes[1])
-    other = speech_body(WORK / f"body{minutes[0]}b.wav", minutes[0], offset=7.3)
     intro, outro = REPO / "episodes/intro.mp3", REPO / "episodes/outro.mp3"
+    if 1 in only:
+        figure_render(body, intro, outro, minutes)
+    if 2 in only:
+        figure_rss(body, speech_body(WORK / f"body{minutes[1]}.wav", minutes[1]), minutes)
+    if 3 in only or 4 in only:
+        figure_big_show(speech_body(WORK / f"body{minutes[0]}b.wav", minutes[0], offset=7.3),
+                        minutes)
+    if 5 in only:
+        figure_parallel(minutes)
 
-    # 1. render ratio
+
+def figure_render(body: Path, intro: Path, outro: Path, minutes: tuple[int, int]) -> None:
+
     t0 = time.perf_counter()
     sh("-i", str(body), "-c:a", "libmp3lame", "-b:a", BITRATE, "-ac", "1",
        str(WORK / "plain.mp3"))
     plain = time.perf_counter() - t0
     one = write_show(WORK / "one", [("long", body)])
-    render_t, _ = timed_build(one, WORK / "one_site")
+    clean_cache(one)
+    render_t, rendered = timed_build(one, WORK / "one_site")
+    assert rendered is not None and rendered.rendered == ["long"]
+    meta = json.loads(next((one / ".audio-feed-cache/audio").glob("*.json")).read_text())
     naive = pydub_naive(body, intro, outro, WORK / "naive.mp3")
     print(f"\n1. render of a {minutes[0]}-minute episode: {render_t:.1f} s; plain ffmpeg encode "
           f"{plain:.1f} s; render ratio {render_t / plain:.2f} (target <= 1.15); "
-          f"pydub load-append-export {naive / plain:.2f}")
+          f"pydub load-append-export {naive / plain:.2f}; limiter "
+          f"{'engaged' if meta['limiter'] else 'not needed'}; level from the "
+          f"{meta['level_from']}, {meta['encodes']} encode(s)")
 
-    # 2. peak RSS
+
+
+def figure_rss(body: Path, long_body: Path, minutes: tuple[int, int]) -> None:
     rss = {}
     for m, b in zip(minutes, (body, long_body), strict=True):
         show = write_show(WORK / f"rss{m}", [("long", b)])
@@ -224,7 +243,9 @@ def main() -> None:
     print(f"2. peak RSS (process tree): {minutes[0]} min {a / 2**20:.0f} MB, {minutes[1]} min "
           f"{b2 / 2**20:.0f} MB ({(b2 / a - 1) * 100:+.1f} %; targets < 300 MB, within 10 %)")
 
-    # 3. no-op rebuild of 500 episodes vs feedgen alone
+
+
+def figure_big_show(other: Path, minutes: tuple[int, int]) -> None:
     shared = []
     for k in range(10):
         p = WORK / f"short{k}.mp3"
@@ -243,7 +264,6 @@ def main() -> None:
           f"feedgen alone {floor:.3f} s; ratio {noop_t / floor:.2f} (target <= 5); the full "
           f"incremental path with nothing to do (as after editing one post) {slow_t:.2f} s")
 
-    # 4. add one new long episode to the 500
     alone_show = write_show(WORK / "alone", [("new", other)])
     alone_t, _ = timed_build(alone_show, WORK / "alone_site")
     add_post(big, "new", other)
@@ -252,7 +272,9 @@ def main() -> None:
     print(f"4. add one {minutes[0]}-minute episode to the 500: {add_t:.1f} s; its render alone "
           f"{alone_t:.1f} s; ratio {add_t / alone_t:.2f} (target <= 1.2)")
 
-    # 5. parallel: four equal episodes, one job vs two
+
+
+def figure_parallel(minutes: tuple[int, int]) -> None:
     quarter = speech_body(WORK / "quarter.wav", minutes[0] / 6)
     copies = []
     for k in range(4):

@@ -41,3 +41,20 @@ def test_renaming_a_post_file_keeps_its_guid(tiny_show: Path, tmp_path: Path, ru
     (eps / "two.wav").rename(eps / "two-renamed.wav")
     assert run("build", tiny_show, "--out", out, "-q").exit_code == 0
     assert (out / "feed.xml").read_text().count("1002.two") == 1
+
+
+def test_an_enclosure_url_is_never_handed_to_another_episode(tiny_show: Path, tmp_path: Path,
+                                                            run: Run) -> None:
+    out = tmp_path / "site"
+    assert run("build", tiny_show, "--out", out, "-q").exit_code == 0
+    path = tiny_show / "audio-feed-published.json"
+    record = json.loads(path.read_text())
+    url = record["episodes"]["one"]["enclosure"]
+    # As if another episode, since deleted, had been published at one's URL.
+    record["episodes"]["gone"] = {"guid": "999.gone", "enclosure": url}
+    del record["episodes"]["one"]
+    path.write_text(json.dumps(record))
+    refused = run("build", tiny_show, "--out", out, "--clean")
+    assert refused.exit_code == 2
+    assert (f"error: episodes/one.md: audio: expected a new enclosure URL ({url} was "
+            f"published for '999.gone'), got the same URL") in refused.stderr.splitlines()
