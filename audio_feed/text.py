@@ -16,8 +16,9 @@ def control_characters(text: str) -> str:
 
 
 def clock(seconds: float) -> str:
-    """Seconds as H:MM:SS (or M:SS under an hour), as listeners read durations."""
-    total = int(round(seconds))
+    """Seconds as H:MM:SS (or M:SS under an hour), cut to the whole second as
+    players show them (a 67.6 s episode is 1:07 in the page and its player)."""
+    total = int(seconds)
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
