@@ -61,7 +61,8 @@ class ShowPlan:
         return [e for e in self.public if e.audio is not None]
 
 
-def load(root: Path, base_url: str | None = None, strict: bool = False) -> ShowPlan:
+def load(root: Path, base_url: str | None = None, strict: bool = False,
+         allow_guid_change: bool = False) -> ShowPlan:
     """Read podcast.toml and every post; raise InputError listing every problem."""
     root = root.resolve()
     problems = Problems(root)
@@ -88,15 +89,17 @@ def load(root: Path, base_url: str | None = None, strict: bool = False) -> ShowP
 
     if show is not None:
         _check_lengths(show, drafts, problems)
+        site.check_templates(show, problems)
+    _check_guids(read_published(root, problems), drafts, problems, allow_guid_change)
     for d in drafts:
         ep = d.episode
         if ep.audio is None and not ep.is_paid:
-            message = ("expected a recording (episodes/<stem>.mp3, .m4a or .wav, or an audio: "
-                       "key), got none: page built, left out of the feed")
+            message = ("expected a recording (episodes/<stem>.mp3, .m4a or .wav, a folder of "
+                       "sections, or an audio: key), got none")
             if strict:
-                problems.add(ep.source, "audio", message)
+                problems.add(ep.source, "audio", message + " (an error with --strict)")
             else:
-                problems.warn(ep.source, "audio", message)
+                problems.warn(ep.source, "audio", message + ": page built, left out of the feed")
     problems.raise_if_any()
     assert show is not None
 
@@ -107,11 +110,7 @@ def load(root: Path, base_url: str | None = None, strict: bool = False) -> ShowP
         ep = d.episode
         episodes.append(ep if ep.number is not None else dataclasses.replace(ep, number=n))
     episodes.reverse()
-    warned: dict[str | None, Problem] = {}
-    for w in problems.warnings:  # unknown keys: once per key, not once per post
-        key = w.field if w.message.startswith("unknown") else f"{w.path}:{w.field}"
-        warned.setdefault(key, w)
-    return ShowPlan(show, tuple(episodes), tuple(warned.values()))
+    return ShowPlan(show, tuple(episodes), tuple(problems.warnings))
 
 
 def _check_lengths(show: Show, drafts: list[posts.Draft], problems: Problems) -> None:
@@ -170,35 +169,47 @@ PUBLISHED_NAME = "audio-feed-published.json"
 """What the show has published: commit it with the show, so GUIDs stay fixed."""
 
 
-def guard_published(show: Show, jobs: list[_Job], allow_change: bool) -> dict[str, object]:
-    """Refuse GUID changes and enclosure-URL reuse against the published record.
-
-    Returns the record to save after a successful build.
-    """
-    path = show.root / PUBLISHED_NAME
-    problems = Problems(show.root)
+def read_published(root: Path, problems: Problems) -> dict[str, dict[str, str]]:
+    """The published record: post stem -> {"guid", "enclosure"}."""
+    path = root / PUBLISHED_NAME
+    if not path.is_file():
+        return {}
     try:
-        record = json.loads(path.read_text("utf-8")) if path.is_file() else {}
-        episodes: dict[str, dict[str, str]] = dict(record.get("episodes", {}))
-    except (ValueError, AttributeError):
+        record = json.loads(path.read_text("utf-8"))
+        return {str(k): dict(v) for k, v in record.get("episodes", {}).items()}
+    except (ValueError, AttributeError, TypeError):
         problems.add(path, None, "expected the JSON audio-feed wrote, got something else "
                      "(restore it from version control)")
-        problems.raise_if_any()
-        raise AssertionError("unreachable") from None
-    urls = {v["enclosure"]: (stem, v) for stem, v in episodes.items()}
+        return {}
+
+
+def _check_guids(published: dict[str, dict[str, str]], drafts: list[posts.Draft],
+                 problems: Problems, allow_change: bool) -> None:
+    """A post already published keeps its GUID, unless the user says otherwise."""
+    for d in drafts:
+        before = published.get(d.episode.stem)
+        if before and before.get("guid") != d.episode.post_id and not allow_change:
+            problems.add(d.episode.source, "post_id", described(
+                f"{before.get('guid')!r}, the GUID this episode was published with (a new one "
+                f"makes players treat it as a new episode; --allow-guid-change accepts that)",
+                repr(d.episode.post_id)))
+
+
+def guard_published(show: Show, jobs: list[_Job], allow_change: bool) -> dict[str, object]:
+    """Refuse to hand an enclosure URL published for one episode to another.
+
+    Returns the record to save after a successful build. (GUID changes were
+    already refused while loading.)
+    """
+    problems = Problems(show.root)
+    episodes = read_published(show.root, problems)
+    urls = {v.get("enclosure"): (stem, v) for stem, v in episodes.items()}
     for job in jobs:
-        ep = job.episode
-        before = episodes.get(ep.stem)
-        if before and before["guid"] != ep.post_id and not allow_change:
-            problems.add(ep.source, "post_id", described(
-                f"{before['guid']!r}, the GUID this episode was published with (a new one makes "
-                f"players treat it as a new episode; --allow-guid-change accepts that)",
-                repr(ep.post_id)))
         owner = urls.get(job.audio_path)
-        if owner and owner[1]["guid"] != ep.post_id and not allow_change:
-            problems.add(ep.source, "audio", described(
+        if owner and owner[0] != job.episode.stem and not allow_change:
+            problems.add(job.episode.source, "audio", described(
                 f"a new enclosure URL ({job.audio_path} was published for "
-                f"{owner[1]['guid']!r})", "the same URL"))
+                f"{owner[1].get('guid')!r})", "the same URL"))
     problems.raise_if_any()
     for job in jobs:
         episodes[job.episode.stem] = {"guid": job.episode.post_id, "enclosure": job.audio_path}
@@ -442,7 +453,7 @@ class Builder:
                         seconds = int(meta["samples"]) / int(meta["sample_rate"])  # type: ignore[call-overload]
                         self.reporter.status(
                             f"rendered {job.episode.stem} ({clock(seconds)})"
-                            + (", limiter engaged" if meta["limiter"] else ""))
+                            + (", loud peaks limited" if meta["limiter"] else ""))
                 except BaseException:
                     # Stop what has not started; what runs finishes or fails on its own.
                     for other in futures:
@@ -669,9 +680,10 @@ def _check_out(root: Path, out: Path) -> None:
             "an empty folder or one audio-feed built", f"{out} with other files in it"))])
 
 
-def check(root: Path, base_url: str | None = None, strict: bool = False) -> ShowPlan:
+def check(root: Path, base_url: str | None = None, strict: bool = False,
+          allow_guid_change: bool = False) -> ShowPlan:
     """Validate everything, render nothing (the ``check`` command)."""
-    return load(root, base_url, strict)
+    return load(root, base_url, strict, allow_guid_change)
 
 
 __all__ = ["AudioFeedError", "Builder", "BuildResult", "Reporter", "ShowPlan", "check", "load"]

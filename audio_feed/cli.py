@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm
 
-from . import __version__, build, lint, serve
+from . import __version__, build, lint
+from . import serve as preview
 from .errors import AudioFeedError, EnvironmentProblem
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,10 +27,15 @@ podcast loudness, tags it, and writes a static site: feed.xml for podcast apps
 plus show-notes pages.
 
 \b
-Start here:
+Start here (SHOW_DIR defaults to this folder, outputs go to ./_site):
   audio-feed check              validate the show in this folder
-  audio-feed build              build it into _site/
-  audio-feed build --base-url https://example.org/podcast/
+  audio-feed build              build it into _site/, ready to upload
+  audio-feed build --serve      build a preview into _preview/ and serve it on
+                                http://127.0.0.1:8000/ for a podcast app here
+  audio-feed lint _site --feed-url https://example.org/podcast/feed.xml
+                                check the site against what directories require
+
+Every key of podcast.toml and every front-matter field is in the README.
 """
 
 
@@ -51,7 +57,7 @@ class _Reporter(build.Reporter):
             return
         self.bar = tqdm(total=round(total_seconds, 1), unit="s", unit_scale=False,
                         desc=f"rendering {episodes} episode{'s' * (episodes != 1)}",
-                        file=sys.stderr, dynamic_ncols=True,
+                        file=sys.stderr, dynamic_ncols=True, disable=None,
                         bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
 
     def advance(self, seconds: float) -> None:
@@ -67,6 +73,8 @@ class _Reporter(build.Reporter):
 def _fail(e: AudioFeedError, debug: bool) -> None:
     if debug:
         traceback.print_exc()
+    for w in getattr(e, "warnings", ()):
+        click.echo(f"warning: {w}", err=True)
     for line in e.lines():
         click.echo(f"error: {line}", err=True)
     sys.exit(e.exit_code)
@@ -81,7 +89,8 @@ def _guarded(fn: F) -> F:
         except AudioFeedError as e:
             _fail(e, debug)
         except KeyboardInterrupt:
-            click.echo("interrupted: the previous site was left as it was", err=True)
+            left = ": the previous site was left as it was" if fn.__name__ == "build_cmd" else ""
+            click.echo(f"interrupted{left}", err=True)
             sys.exit(130)
         except OSError as e:
             if debug:
@@ -112,43 +121,57 @@ def _warnings(plan: build.ShowPlan) -> None:
         click.echo(f"warning: {w}", err=True)
 
 
-@cli.command()
+allow_guid_change = click.option(
+    "--allow-guid-change", is_flag=True,
+    help="Accept a new post_id for an episode already published (players will see it as a "
+         "new episode).")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@cli.command(short_help="Validate the show; render nothing.")
 @show_dir
 @base_url
 @strict
+@allow_guid_change
 @_guarded
-def check(show_dir: Path, base_url: str | None, strict: bool) -> None:
-    """Validate podcast.toml, every post and every audio file; render nothing.
+def check(show_dir: Path, base_url: str | None, strict: bool, allow_guid_change: bool) -> None:
+    """Validate podcast.toml, every post, every audio file and the templates, and
+    check published GUIDs; render nothing.
 
-    Exits 0 when the show can be built, 2 with one line per problem otherwise.
+    SHOW_DIR defaults to the current folder. Exits 0 when the show can be built,
+    2 with one line per problem otherwise.
     """
-    plan = build.check(show_dir, base_url, strict)
+    plan = build.check(show_dir, base_url, strict, allow_guid_change)
     _warnings(plan)
     paid = sum(e.is_paid for e in plan.episodes)
-    click.echo(f"ok: {len(plan.episodes)} posts, {len(plan.to_render)} episodes for the "
-               f"public feed, {paid} paid (kept out of it)")
+    click.echo(f"ok: {_count(len(plan.episodes), 'post')}, "
+               f"{_count(len(plan.to_render), 'episode')} for the public feed, "
+               f"{paid} paid (kept out of it)")
 
 
-@cli.command(name="build")
+@cli.command(name="build", short_help="Build the site: audio, feed.xml and pages.")
 @show_dir
-@click.option("--out", "-o", default="_site", type=click.Path(path_type=Path), show_default=True,
-              help="Where to write the site (relative to the current folder).")
+@click.option("--out", "-o", default=None, type=click.Path(path_type=Path),
+              help="Where to write the site, relative to the current folder "
+                   "[default: _site, or _preview with --serve].")
 @base_url
 @strict
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Episodes rendered at once (default: all cores).")
 @click.option("--clean", is_flag=True, help="Forget the cache and render everything again.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
-@click.option("--allow-guid-change", is_flag=True,
-              help="Accept a new post_id for an episode already published "
-                   "(players will see it as a new episode).")
-@click.option("--serve", "serve_port", type=click.IntRange(0, 65535), default=None,
-              is_flag=False, flag_value=8000, metavar="[PORT]",
-              help="Build for http://127.0.0.1:PORT/ (default 8000) and serve it there.")
+@allow_guid_change
+@click.option("--serve", is_flag=True,
+              help="Build a preview for http://127.0.0.1:PORT/ into _preview/ and serve it.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port for --serve (0 picks a free one).")
 @_guarded
-def build_cmd(show_dir: Path, out: Path, base_url: str | None, strict: bool, jobs: int | None,
-              clean: bool, quiet: bool, allow_guid_change: bool,
-              serve_port: int | None) -> None:
+def build_cmd(show_dir: Path, out: Path | None, base_url: str | None, strict: bool,
+              jobs: int | None, clean: bool, quiet: bool, allow_guid_change: bool,
+              serve: bool, port: int) -> None:
     """Build the site: stitched and tagged audio, feed.xml and show-notes pages.
 
     Rendered audio is cached in SHOW_DIR/.audio-feed-cache, so a rebuild only
@@ -157,13 +180,17 @@ def build_cmd(show_dir: Path, out: Path, base_url: str | None, strict: bool, job
     SHOW_DIR/audio-feed-published.json (commit it): a later build that would
     change a published episode's GUID is refused.
 
-    With --serve, the feed's links point at the local preview server, so a
-    podcast app on this machine can subscribe to it before you publish.
+    SHOW_DIR defaults to the current folder. With --serve, the feed's links point
+    at the local preview server, so a podcast app on this machine can subscribe
+    before you publish; the preview goes to _preview/, never over the _site/ you
+    upload.
     """
     server = None
-    if serve_port is not None:
-        server = serve.make_server(out, port=serve_port, log=_log_request, must_exist=False)
+    if serve:
+        out = out or Path("_preview")
+        server = preview.make_server(out, port=port, log=_log_request, must_exist=False)
         base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    out = out or Path("_site")
     if not clean and server is None:
         warnings = build.up_to_date(show_dir, out, base_url, strict)
         if warnings is not None:
@@ -172,7 +199,7 @@ def build_cmd(show_dir: Path, out: Path, base_url: str | None, strict: bool, job
             if not quiet:
                 click.echo(f"{out}: up to date (nothing changed since the last build)")
             return
-    plan = build.load(show_dir, base_url, strict)
+    plan = build.load(show_dir, base_url, strict, allow_guid_change)
     _warnings(plan)
     reporter = _Reporter(quiet)
     builder = build.Builder(plan, out, jobs or os.cpu_count() or 1, reporter, clean=clean,
@@ -198,9 +225,15 @@ def _log_request(line: str) -> None:
     click.echo(line, err=True)
 
 
-def _serve_until_interrupted(server: serve.PreviewServer) -> None:
-    click.echo(f"serving {server.site} at http://127.0.0.1:{server.server_address[1]}/")
-    click.echo(f"  subscribe to: {serve.feed_url(server)}   (Ctrl-C stops)")
+def _serve_until_interrupted(server: preview.PreviewServer) -> None:
+    url = preview.feed_url(server)
+    built_for = lint.self_link(server.site / "feed.xml")
+    if built_for and built_for != url:
+        click.echo(f"warning: this site was built for {built_for}: a podcast app will fetch "
+                   f"its audio from there, not from this preview (build --serve builds one "
+                   f"for here)", err=True)
+    click.echo(f"serving {server.site} at {url.removesuffix('feed.xml')}")
+    click.echo(f"  subscribe to: {url}   (Ctrl-C stops)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -209,7 +242,7 @@ def _serve_until_interrupted(server: serve.PreviewServer) -> None:
         server.server_close()
 
 
-@cli.command(name="serve")
+@cli.command(name="serve", short_help="Preview a built site over HTTP.")
 @click.argument("site_dir", default="_site", type=click.Path(path_type=Path))
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
@@ -225,12 +258,12 @@ def serve_cmd(site_dir: Path, port: int, host: str, quiet: bool) -> None:
     --base-url http://127.0.0.1:PORT/ (or use build --serve) so that the feed's
     audio links point here.
     """
-    server = serve.make_server(site_dir, host=host, port=port,
-                               log=None if quiet else _log_request)
+    server = preview.make_server(site_dir, host=host, port=port,
+                                 log=None if quiet else _log_request)
     _serve_until_interrupted(server)
 
 
-@cli.command(name="lint")
+@cli.command(name="lint", short_help="Check a site or feed against what directories require.")
 @click.argument("target", default="_site")
 @click.option("--feed-url", metavar="URL",
               help="The URL the feed will be published at (checks atom:link and podcast:guid).")
@@ -260,8 +293,12 @@ def lint_cmd(target: str, feed_url: str | None, strict: bool, decode: bool) -> N
 
 
 def main() -> None:
+    # --debug belongs to the group, but people type it after the command too.
+    args = sys.argv[1:]
+    if "--debug" in args[1:]:
+        args = ["--debug"] + [a for a in args if a != "--debug"]
     try:
-        cli(prog_name="audio-feed")
+        cli(args=args, prog_name="audio-feed")
     except EnvironmentProblem as e:  # pragma: no cover - raised before a command runs
         click.echo(f"error: {e}", err=True)
         sys.exit(1)

@@ -61,8 +61,10 @@ class InputError(AudioFeedError):
 
     exit_code = 2
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], warnings: Iterable[Problem] = ()) -> None:
         self.problems = list(problems)
+        self.warnings = list(warnings)
+        """Warnings found alongside, shown too so that every problem is seen at once."""
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def lines(self) -> list[str]:
@@ -94,7 +96,13 @@ class Problems:
     def add(self, path: Path | str, field_name: str | None, message: str) -> None:
         self.items.append(Problem(self.rel(path), field_name, message))
 
-    def warn(self, path: Path | str, field_name: str | None, message: str) -> None:
+    def warn(self, path: Path | str, field_name: str | None, message: str,
+             once_per_field: bool = False) -> None:
+        """A warning; with ``once_per_field``, only the first for that field and message
+        (an unknown key is worth one line, not one per post)."""
+        if once_per_field and any(w.field == field_name and w.message == message
+                                  for w in self.warnings):
+            return
         self.warnings.append(Problem(self.rel(path), field_name, message))
 
     def read_text(self, path: Path, field_name: str | None = None) -> str | None:
@@ -109,4 +117,4 @@ class Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise InputError(self.items)
+            raise InputError(self.items, self.warnings)

@@ -189,6 +189,23 @@ class Finding:
         return f"{self.where}: {self.rule}: {self.message}"
 
 
+def _parser() -> Any:
+    # Feeds may come from anywhere: no entities, no DTDs, no network.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def self_link(feed: Path) -> str | None:
+    """The feed's own URL (its atom:link rel="self"), or None if it has none or is unreadable."""
+    try:
+        root = etree.parse(str(feed), _parser()).getroot()
+    except (OSError, etree.XMLSyntaxError):
+        return None
+    for el in root.iter(ATOM + "link"):
+        if el.get("rel") == "self":
+            return str(el.get("href", "")) or None
+    return None
+
+
 def errors_in(findings: list[Finding], strict: bool) -> list[Finding]:
     """The findings that make a lint fail: errors, and warnings too when ``strict``."""
     failing = {ERROR, WARNING} if strict else {ERROR}
@@ -507,7 +524,7 @@ class _Linter:
 
     def run(self, data: bytes) -> list[Finding]:
         # No entities, no network: a remote feed must not make us read files or URLs.
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        parser = _parser()
         try:
             root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as e:

@@ -38,7 +38,7 @@ FIELDS: tuple[Field, ...] = (
     Field("title", "Episode title (required; no episode number in it)."),
     Field("subtitle", "One-line summary shown under the title and in players."),
     Field("description", "Alternative to subtitle, as some exports name it."),
-    Field("date", "Publication date, ISO 8601 (2026-09-03 or with a time)."),
+    Field("date", "Publication date, ISO 8601 (required unless email_sent_at is given)."),
     Field("email_sent_at", "When the newsletter went out (ISO 8601); preferred over date."),
     Field("post_id", "Permanent id, the episode GUID (required; never change it)."),
     Field("type", "newsletter, podcast, thread, ... (kept for templates)."),
@@ -286,8 +286,13 @@ def _place_image(root: Path, source: Path, src: str, images: list[Image],
     if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("//"):
         return None
     target = (source.parent / src).resolve()
-    if not target.is_relative_to(root.resolve()) or not target.is_file():
-        problems.add(source, "body", expected("an image file inside the show", src))
+    if not target.is_relative_to(root.resolve()):
+        problems.add(source, "body", expected("an image inside the show folder", src))
+        return None
+    if not target.is_file():
+        problems.add(source, "body", described(
+            "an image file", f"{src!r}, and there is no {problems.rel(target)} "
+                             f"(images are found relative to the post)"))
         return None
     name = f"images/{target.name}"
     if any(i.target == name for i in images):
@@ -355,7 +360,8 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
             elif when is None:
                 when = parsed
     if when is None and not any(k in meta for k in ("email_sent_at", "date")):
-        problems.add(source, "date", "expected an ISO 8601 date, got nothing (required)")
+        problems.add(source, "date", "expected an ISO 8601 date (date or email_sent_at), "
+                                     "got nothing (required)")
 
     chapters: tuple[Chapter, ...] = ()
     if "chapters" in meta:
@@ -397,7 +403,8 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
 
     for key in meta:
         if key not in _KNOWN:
-            problems.warn(source, key, "unknown front-matter key, kept but not used")
+            problems.warn(source, key, "unknown front-matter key, kept but not used",
+                          once_per_field=True)
 
     if len(problems.items) > before:
         return None

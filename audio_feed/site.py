@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from .errors import InputError, Problem, Problems, described
 from .model import EpisodePage, Show
 from .text import clock, hms
 
@@ -51,6 +52,30 @@ def environment(show: Show) -> jinja2.Environment:
     return env
 
 
+def check_templates(show: Show, problems: Problems) -> None:
+    """Compile every template, so a broken override is reported before any work."""
+    env = environment(show)
+    for name in (*PAGE_TEMPLATES, "base.html"):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as e:
+            problems.add(Path(e.filename or name), f"line {e.lineno}",
+                         described("a valid jinja2 template", e.message or "a syntax error"))
+        except jinja2.TemplateNotFound as e:
+            problems.add(show.root / "templates", None,
+                         described("the default templates", f"no {e.name} (reinstall)"))
+
+
+def _render(env: jinja2.Environment, name: str, **context: object) -> bytes:
+    """One page; a template that fails names itself, in the user's words."""
+    try:
+        return env.get_template(name).render(**context).encode()
+    except jinja2.TemplateError as e:
+        template = getattr(e, "filename", None) or name
+        raise InputError([Problem(str(template), None,
+                                  f"the template failed while rendering: {e}")]) from e
+
+
 def chapters_json(page: EpisodePage) -> bytes:
     """Podcasting 2.0 JSON chapters (version 1.2.0) against the output file."""
     assert page.audio is not None
@@ -87,14 +112,11 @@ def render_pages(show: Show, pages: list[EpisodePage]) -> dict[str, bytes]:
     newest_first = sorted(pages, key=lambda p: (p.episode.date, p.episode.post_id),
                           reverse=True)
     out: dict[str, bytes] = {}
-    index = env.get_template("index.html")
-    out["index.html"] = index.render(show=show, episodes=newest_first, root="").encode()
-    episode_t = env.get_template("episode.html")
-    transcript_t = env.get_template("transcript.html")
+    out["index.html"] = _render(env, "index.html", show=show, episodes=newest_first, root="")
     for page in newest_first:
         ctx = {"show": show, "page": page, "episode": page.episode, "root": "../../"}
-        out[page.path + "index.html"] = episode_t.render(**ctx).encode()
-        out[page.path + "transcript.html"] = transcript_t.render(**ctx).encode()
+        out[page.path + "index.html"] = _render(env, "episode.html", **ctx)
+        out[page.path + "transcript.html"] = _render(env, "transcript.html", **ctx)
         if page.audio and page.audio.chapters:
             out[page.path + "chapters.json"] = chapters_json(page)
         if page.cues:

@@ -1,0 +1,79 @@
+"""The command line as a person uses it: help, --debug, build --serve, serve's warning."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import podcastparser
+
+from conftest import Run
+
+
+def cli(*args: str | Path, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "audio_feed.cli", *map(str, args)], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def wait_for_url(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        found = re.search(r"subscribe to: (\S+)", line)
+        if found:
+            return found.group(1)
+    raise AssertionError(proc.stderr.read() if proc.stderr else "no output")
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    return err
+
+
+def test_help_lists_every_command_in_full(run: Run) -> None:
+    out = run("--help").output
+    for command in ("build", "check", "lint", "serve"):
+        assert re.search(rf"^  {command}\s+\S.*[^.]\.$", out, re.M), out
+
+
+def test_debug_works_after_the_command(tiny_show: Path) -> None:
+    (tiny_show / "podcast.toml").write_text("title = [")
+    proc = cli("check", tiny_show, "--debug", cwd=tiny_show)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "Traceback" in err and "expected valid TOML" in err
+
+
+def test_build_serve_previews_without_touching_the_site(tiny_show: Path, tmp_path: Path,
+                                                        run: Run) -> None:
+    site = tmp_path / "_site"
+    assert run("build", tiny_show, "--out", site, "-q").exit_code == 0
+    feed = (site / "feed.xml").read_bytes()
+    proc = cli("build", tiny_show, "--serve", "--port", "0", cwd=tmp_path)
+    try:
+        url = wait_for_url(proc)
+        with urllib.request.urlopen(url) as r:
+            items = podcastparser.parse(url, r)["episodes"]
+        enclosure = items[0]["enclosures"][0]["url"]
+        assert enclosure.startswith(url.removesuffix("feed.xml"))
+        with urllib.request.urlopen(enclosure) as r:
+            assert r.read() == next((tmp_path / "_preview/audio").glob(
+                Path(enclosure).name)).read_bytes()
+    finally:
+        stop(proc)
+    assert (site / "feed.xml").read_bytes() == feed  # the site to upload is untouched
+
+
+def test_serve_warns_when_the_site_was_built_for_elsewhere(tiny_show: Path, tmp_path: Path,
+                                                           run: Run) -> None:
+    site = tmp_path / "_site"
+    assert run("build", tiny_show, "--out", site, "-q").exit_code == 0
+    proc = cli("serve", site, "--port", "0", "-q", cwd=tmp_path)
+    wait_for_url(proc)
+    err = stop(proc)
+    assert "warning: this site was built for https://example.org/tiny/feed.xml" in err
