@@ -6,6 +6,7 @@ the README's table of keys is written from the same words.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Callable
@@ -87,8 +88,10 @@ def _check_table(
     good: dict[str, Any] = {}
     for name in data:
         if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.add(path, prefix + name, expected(
-                "one of the documented keys (see README)", name))
+                "one of the documented keys (see README)", name) + hint)
     for key in keys:
         if key.name not in data:
             if key.required:

@@ -8,6 +8,7 @@ episode and reported once per key as a warning: real exports carry many.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -403,7 +404,9 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
 
     for key in meta:
         if key not in _KNOWN:
-            problems.warn(source, key, "unknown front-matter key, kept but not used",
+            close = difflib.get_close_matches(key, _KNOWN, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.warn(source, key, "unknown front-matter key, kept but not used" + hint,
                           once_per_field=True)
 
     if len(problems.items) > before:
