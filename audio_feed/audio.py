@@ -124,6 +124,27 @@ def _body_graph(body: Body, first: int, settings: AudioSettings, label: str
     return inputs, ";".join(chains) + f";{joined}concat=n={len(parts)}:v=0:a=1[{label}]"
 
 
+def _db(text: str) -> float:
+    return -math.inf if text == "-inf" else float(text)
+
+
+def _summary(log: str, what: str) -> tuple[float | None, float | None]:
+    """Integrated loudness and true peak from the summary ebur128 prints at the end
+    (each None when that measurement was not asked for)."""
+    summary = _SUMMARY.search(log)
+    if not summary:
+        raise ffmpeg.FFmpegError(what, log)
+    i = _I.search(summary.group(1))
+    tp = _TP.search(summary.group(1))
+    return (_db(i.group(1)) if i else None), (_db(tp.group(1)) if tp else None)
+
+
+def _measure(args: list[str], what: str) -> tuple[float | None, float | None]:
+    """Run an ffmpeg command whose graph ends in ebur128, and read its summary."""
+    proc = ffmpeg.run(["-nostats", "-loglevel", "info", *args, "-f", "null", "-"], what)
+    return _summary(proc.stderr.decode("utf-8", "replace"), what)
+
+
 def analyse(path: Body, settings: AudioSettings, keep_head: int,
             progress: Progress | None = None) -> Analysis:
     """Decode a body once: loudness, true peak, length, and its first samples.
@@ -160,16 +181,12 @@ def analyse(path: Body, settings: AudioSettings, keep_head: int,
         raise ffmpeg.FFmpegError(f"{_name(path)}: decoding", log)
     if total % frame:
         raise ffmpeg.FFmpegError(f"{_name(path)}: decoding", "odd number of bytes decoded")
-    summary = _SUMMARY.search(log)
-    i = _I.search(summary.group(1)) if summary else None
-    tp = _TP.search(summary.group(1)) if summary else None
-    if not (i and tp):
+    loudness, peak = _summary(log, f"{_name(path)}: measuring loudness")
+    if loudness is None or peak is None:
         raise ffmpeg.FFmpegError(f"{_name(path)}: measuring loudness", log)
-    loudness = float(i.group(1)) if i.group(1) != "-inf" else -math.inf
     if loudness < SILENCE_LUFS:
         raise AudioProblem(f"expected audible audio, got silence ({loudness} LUFS)")
-    return Analysis(samples=total // frame, loudness=loudness,
-                    true_peak=float(tp.group(1)) if tp.group(1) != "-inf" else -math.inf,
+    return Analysis(samples=total // frame, loudness=loudness, true_peak=peak,
                     head=bytes(head))
 
 
@@ -282,15 +299,11 @@ def estimate_levels(path: Path, settings: AudioSettings, duration: float,
     joined = "".join(f"[w{i}]" for i in range(windows))
     graph = (f"{chains};{joined}concat=n={windows}:v=0:a=1,"
              f"ebur128=peak=true:framelog=verbose[out]")
-    proc = ffmpeg.run(["-nostats", "-loglevel", "info", *inputs, "-filter_complex", graph,
-                       "-map", "[out]", "-f", "null", "-"], f"{path.name}: estimating loudness")
-    log = proc.stderr.decode("utf-8", "replace")
-    summary = _SUMMARY.search(log)
-    found_i = _I.search(summary.group(1)) if summary else None
-    found_tp = _TP.search(summary.group(1)) if summary else None
-    if not (found_i and found_tp):
-        raise ffmpeg.FFmpegError(f"{path.name}: estimating loudness", log)
-    return Levels(float(found_i.group(1)), float(found_tp.group(1)))
+    what = f"{path.name}: estimating loudness"
+    loudness, peak = _measure([*inputs, "-filter_complex", graph, "-map", "[out]"], what)
+    if loudness is None or peak is None:
+        raise ffmpeg.FFmpegError(what, "no loudness in ffmpeg's summary")
+    return Levels(loudness, peak)
 
 
 def head_of(body: Body, settings: AudioSettings, samples: int) -> bytes:
@@ -453,15 +466,12 @@ def _loudness_correction(inputs: list[str], graph: list[str], concat: str, limit
 
 def true_peak_of(path: Path) -> float:
     """True peak of a finished file in dBTP (ffmpeg's ebur128, 4x oversampled)."""
-    proc = ffmpeg.run(["-nostats", "-loglevel", "info", "-i", str(path), "-map", "0:a:0",
-                       "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
-                      f"{path.name}: measuring the true peak")
-    log = proc.stderr.decode("utf-8", "replace")
-    summary = _SUMMARY.search(log)
-    found = _TP.search(summary.group(1)) if summary else None
-    if not found:
-        raise ffmpeg.FFmpegError(f"{path.name}: measuring the true peak", log)
-    return float(found.group(1)) if found.group(1) != "-inf" else -math.inf
+    what = f"{path.name}: measuring the true peak"
+    _, peak = _measure(["-i", str(path), "-map", "0:a:0",
+                        "-af", "ebur128=peak=true:framelog=verbose"], what)
+    if peak is None:
+        raise ffmpeg.FFmpegError(what, "no true peak in ffmpeg's summary")
+    return peak
 
 
 def _limiter(limit_db: float, gain_db: float) -> str:
@@ -473,15 +483,11 @@ def _limiter(limit_db: float, gain_db: float) -> str:
 def _measure_graph(inputs: list[str], graph: list[str], last: str, name: str) -> float:
     """Integrated loudness of what a filter graph would encode (decoded, never written)."""
     full = graph + [last + ",ebur128=framelog=verbose[out]"]
-    proc = ffmpeg.run(["-nostats", "-loglevel", "info"] + inputs +
-                      ["-filter_complex", ";".join(full), "-map", "[out]", "-f", "null", "-"],
-                      f"{name}: measuring loudness")
-    log = proc.stderr.decode("utf-8", "replace")
-    summary = _SUMMARY.search(log)
-    found = _I.search(summary.group(1)) if summary else None
-    if not found:
-        raise ffmpeg.FFmpegError(f"{name}: measuring loudness", log)
-    return float(found.group(1))
+    what = f"{name}: measuring loudness"
+    loudness, _ = _measure([*inputs, "-filter_complex", ";".join(full), "-map", "[out]"], what)
+    if loudness is None:
+        raise ffmpeg.FFmpegError(what, "no loudness in ffmpeg's summary")
+    return loudness
 
 
 def _run_with_progress(args: list[str], what: str, progress: Progress | None, sr: int) -> None:
