@@ -22,6 +22,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check audio_feed tests $(wildcard bench)
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_code_shape.py
 
 test: lint
 	$(BIN)/python -m pytest

@@ -1,6 +1,9 @@
-"""The README documents every podcast.toml key and front-matter field, in the code's words."""
+"""The README documents every podcast.toml key, front-matter field and lint rule, in the
+code's words; the documents the code points to are in the repository."""
 
 from __future__ import annotations
+
+import re
 
 from audio_feed.config import AUDIO_KEYS, KEYS
 from audio_feed.posts import FIELDS
@@ -22,3 +25,48 @@ def test_readme_starts_with_the_two_commands() -> None:
     lines = (REPO / "README.md").read_text().splitlines()
     block = lines[lines.index("```sh") + 1: lines.index("```sh") + 3]
     assert block[0].startswith("make demo") and block[1].startswith("make test")
+
+
+def rules_table() -> str:
+    """The README's table of lint rules, as audio_feed/lint/rules.py defines them."""
+    from audio_feed.lint import rules_table as rows
+
+    lines = ["| rule | severity | source | what it checks |", "|---|---|---|---|"]
+    for rule_id, severity, source, summary in rows():
+        cell = summary.replace("<", "&lt;").replace("|", "\\|")
+        lines.append(f"| `{rule_id}` | {severity} | {source} | {cell} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_readme_lists_every_lint_rule() -> None:
+    readme = (REPO / "README.md").read_text()
+    marker = ("<!-- rules table: generated from audio_feed/lint/rules.py; "
+              "tests/test_docs.py checks it -->\n")
+    assert marker in readme
+    start = readme.index(marker) + len(marker)
+    end = readme.index("\n\n", start) + 1
+    assert readme[start:end] == rules_table(), "paste this table into the README:\n" + rules_table()
+
+
+SOURCES = sorted((REPO / "audio_feed").rglob("*.py"))
+OUTSIDE = ("PODCAST-FEEDS.md", "AUDIO-COSTS.md", "STYLE.md", "SUBSTACK-EXPORT.md")
+"""Notes that are not part of the repository: a contributor who clones it cannot read them."""
+
+
+def test_every_document_the_code_names_exists() -> None:
+    named = {(path.relative_to(REPO), doc) for path in SOURCES
+             for doc in re.findall(r"docs/[\w./-]+\.md", path.read_text("utf-8"))}
+    assert named, "the code points to its documents in docs/"
+    assert [(str(path), doc) for path, doc in sorted(named) if not (REPO / doc).is_file()] == []
+
+
+def test_no_comment_points_outside_the_repository() -> None:
+    found = [(str(path.relative_to(REPO)), name) for path in SOURCES
+             for name in OUTSIDE if name in path.read_text("utf-8")]
+    assert found == []
+
+
+def test_docs_link_only_to_documents_that_exist() -> None:
+    for doc in sorted((REPO / "docs").glob("*.md")) + [REPO / "README.md"]:
+        for target in re.findall(r"\]\(((?:docs/)?[\w./-]+\.md)\)", doc.read_text("utf-8")):
+            assert (doc.parent / target).is_file(), f"{doc.name} links to {target}"
