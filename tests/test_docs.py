@@ -70,3 +70,20 @@ def test_docs_link_only_to_documents_that_exist() -> None:
     for doc in sorted((REPO / "docs").glob("*.md")) + [REPO / "README.md"]:
         for target in re.findall(r"\]\(((?:docs/)?[\w./-]+\.md)\)", doc.read_text("utf-8")):
             assert (doc.parent / target).is_file(), f"{doc.name} links to {target}"
+
+
+def test_contributing_example_is_the_real_code() -> None:
+    """The worked example in the README's Contributing section is copied from the code and
+    the lint cases, so it cannot drift from them."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### Adding a lint rule"):]
+    blocks = re.findall(r"```(python|yaml)\n(.*?)```", section, re.S)
+    assert len(blocks) == 3
+    sources = {"python": "".join((REPO / "audio_feed/lint" / name).read_text("utf-8")
+                                 for name in ("checks.py", "rules.py")),
+               "yaml": (REPO / "tests/lint/cases.yaml").read_text("utf-8")}
+    def words(text: str) -> str:  # indentation differs: the README's blocks start at 0
+        return " ".join(text.split())
+
+    for kind, block in blocks:
+        assert words(block) in words(sources[kind]), block

@@ -133,9 +133,6 @@ def built(server: _Server, media: Path, tmp_path_factory: pytest.TempPathFactory
     # conftest's tiny_show is function-scoped; the function beneath it makes the same show
     # once for the whole module.
     show = inspect.unwrap(conftest.tiny_show)(tmp, media)
-    # Workaround (as in test_broken_inputs.py): tiny_show's 3.2 s three.m4a is shorter than
-    # the default overlaps need, so the show does not build as it is.
-    conftest.make_tone(show / "episodes/three.m4a", 4.0, speechy=True)
     base = f"http://127.0.0.1:{server.server_port}/tiny/"
     site = tmp / "served" / "tiny"
     result = CliRunner().invoke(cli, ["build", str(show), "--out", str(site), "--base-url", base,

@@ -31,7 +31,7 @@ from ..constants import (
 from ..errors import expected
 from ..feed import podcast_guid
 from ..images import _FORMATS as IMAGE_SUFFIXES  # the artwork types directories accept
-from .context import ATOM, CONTENT, IT, NAMESPACES, POD, Feed, Item
+from .context import CONTENT, IT, NAMESPACES, POD, Feed, Item
 from .parse import (
     SECONDS,
     TITLE_NUMBER,
@@ -40,6 +40,7 @@ from .parse import (
     got,
     is_url,
     number,
+    quoted,
     relative,
     rfc2822,
     text_of,
@@ -322,23 +323,34 @@ def feed_html_relative(feed: Feed, item: Item) -> Iterator[str]:
                                "the feed URL)", url)
 
 
+_URL_ATTRIBUTES = ("url", "href", "src", "img")
+"""Attributes that hold a URL on any element (enclosure url, itunes:image href,
+podcast:person img, ...)."""
+_URL_ELEMENTS = ("link", "url", "docs", "comments", IT + "new-feed-url")
+"""Elements whose text is a URL (the channel's and items' link, the RSS image url, ...)."""
+
+
+def _element_urls(el: Any) -> Iterator[tuple[str, str]]:
+    """(where, URL) for the URLs one element holds, in its attributes or its text."""
+    local = etree.QName(el).localname
+    name = f"{el.prefix}:{local}" if el.prefix else local
+    for attr in _URL_ATTRIBUTES:
+        if (value := el.get(attr)) is not None:
+            yield f"<{name} {attr}>", value.strip()
+    text = text_of(el)
+    if el.tag in _URL_ELEMENTS or (el.tag == "guid" and is_url(text)):
+        yield f"<{name}>", text
+
+
 def _feed_urls(feed: Feed) -> Iterator[tuple[str, str]]:
     """(where, URL) for every URL in the feed an app fetches or opens."""
-    ch = feed.channel
-    yield "channel <link>", feed.text("link")
-    for tag, attr in ((IT + "image", "href"), (ATOM + "link", "href"), (POD + "funding", "url")):
-        for el in ch.findall(tag):
-            yield f"channel <{el.prefix}:{etree.QName(el).localname} {attr}>", el.get(attr, "")
+    in_items = {el for item in feed.items for el in item.el.iter(etree.Element)}
+    for el in feed.channel.iter(etree.Element):
+        if el not in in_items:
+            yield from (("channel " + where, url) for where, url in _element_urls(el))
     for item in feed.items:
-        yield f"{item.label}: <enclosure url>", item.enclosure_url
-        yield f"{item.label}: <link>", item.text("link")
-        if is_url(guid := item.text("guid")):
-            yield f"{item.label}: <guid>", guid
-        for tag in (POD + "chapters", POD + "transcript", IT + "image"):
-            for el in item.el.findall(tag):
-                attr = "href" if tag == IT + "image" else "url"
-                yield f"{item.label}: <{el.prefix}:{etree.QName(el).localname} {attr}>", \
-                    el.get(attr, "")
+        for el in item.el.iter(etree.Element):
+            yield from ((f"{item.label}: {where}", url) for where, url in _element_urls(el))
         for what, tag in _HTML:
             for url in _html_urls(item.text(tag)):
                 yield f"{item.label}: {what}", url
@@ -347,7 +359,7 @@ def _feed_urls(feed: Feed) -> Iterator[tuple[str, str]]:
 def url_encoding(feed: Feed) -> Iterator[str]:
     for where, url in _feed_urls(feed):
         if url and (why := unencoded(url)) is not None:
-            yield f"{where}: expected a percent-encoded URL, got {url!r}: {why}"
+            yield f"{where}: expected a percent-encoded URL, got {quoted(url)}: {why}"
 
 
 # -- each item -------------------------------------------------------------------

@@ -88,10 +88,16 @@ def unencoded(url: str) -> str | None:
     """Why ``url`` is not percent-encoded (the first offending character), or None."""
     for ch in url:
         if not _URL_CHARS.fullmatch(ch):
-            return f"{ch!r} (U+{ord(ch):04X}) must be written {quote(ch, safe='')}"
+            return f"{quoted(ch)} (U+{ord(ch):04X}) must be written {quote(ch, safe='')}"
     if _BAD_PERCENT.search(url):
         return "'%' must start a %XX escape (a literal '%' is %25)"
     return None
+
+
+def quoted(value: str) -> str:
+    """``value`` in single quotes as it is, or as a Python literal when it holds a line
+    break or another character that would not print (a finding is one line)."""
+    return f"'{value}'" if value.isprintable() else repr(value)
 
 
 def relative(url: str) -> bool:
