@@ -386,3 +386,21 @@ def test_embedded_chapters_names_the_container() -> None:
 
     assert _embedded_kind(Path("audio/a.m4a")) == "the M4A's chapter atoms"
     assert _embedded_kind(Path("audio/a.MP3")) == "the MP3's ID3 chapters"
+
+
+@pytest.mark.parametrize("declaration", [
+    'xmlns:podcast="https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"',
+    "",  # no podcast: element left, so no namespace needed
+])
+def test_namespaces_needs_only_what_the_feed_uses(declaration: str, built: Built,
+                                                  tmp_path: Path) -> None:
+    """The namespace's first URI is still valid; a feed without podcast: elements may leave
+    the namespace out (our house rule podcast-guid then says the guid is missing)."""
+    site = tmp_path / "tiny"
+    shutil.copytree(built.site, site)
+    feed = site / "feed.xml"
+    text = re.sub(r"\s*<podcast:[^>]*?(/>|>.*?</podcast:\w+>)", "", feed.read_text("utf-8"))
+    text = text.replace('xmlns:podcast="https://podcastindex.org/namespace/1.0"', declaration)
+    feed.write_text(text, "utf-8")
+    findings = lint_site(site)
+    assert [f.rule for f in findings] == ["podcast-guid"]

@@ -31,7 +31,7 @@ from ..constants import (
 from ..errors import expected
 from ..feed import podcast_guid
 from ..images import _FORMATS as IMAGE_SUFFIXES  # the artwork types directories accept
-from .context import CONTENT, IT, NAMESPACES, POD, Feed, Item
+from .context import CONTENT, IT, NAMESPACES, OLD_NAMESPACES, POD, Feed, Item
 from .parse import (
     SECONDS,
     TITLE_NUMBER,
@@ -95,7 +95,7 @@ def namespaces(feed: Feed) -> Iterator[str]:
         for prefix, uri in el.nsmap.items():
             declared.setdefault(prefix, uri)
     for prefix, uri in NAMESPACES.items():
-        if prefix in declared and declared[prefix] != uri:
+        if prefix in declared and declared[prefix] not in (uri, OLD_NAMESPACES.get(prefix)):
             yield expected(f'xmlns:{prefix}="{uri}"', declared[prefix])
 
 

@@ -27,6 +27,8 @@ from .parse import duration, is_url, text_of
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 NAMESPACES = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": ATOM_NS, "content": CONTENT_NS}
+OLD_NAMESPACES = {"podcast": "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"}
+"""Earlier URIs still valid for a prefix (the Podcasting 2.0 namespace's first home)."""
 # Clark-notation prefixes for find(): IT + "image" is {itunes URI}image.
 IT, POD, ATOM, CONTENT = (f"{{{ns}}}" for ns in (ITUNES_NS, PODCAST_NS, ATOM_NS, CONTENT_NS))
 

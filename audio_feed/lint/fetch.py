@@ -18,6 +18,9 @@ from .. import __version__
 from ..errors import expected
 
 USER_AGENT = f"audio-feed-lint/{__version__}"
+SERVER_HEAD = "server-head"
+SERVER_RANGE = "server-range"
+"""The rules about the server, which only a fetch over HTTP can check."""
 
 @dataclass(frozen=True)
 class Got:
@@ -177,7 +180,7 @@ class Http:
         got, head_problem = self._probe(url)
         if got.problem is not None:
             return []  # the *-resolves rule says it
-        found = [("server-head", head_problem)] if head_problem else []
+        found = [(SERVER_HEAD, head_problem)] if head_problem else []
         total = "N" if got.size is None else str(got.size)
         with self._request(url, headers={"Range": "bytes=0-1"}) as reply:
             # A server that ignores Range sends the whole file: close without reading it.
@@ -186,7 +189,7 @@ class Http:
         match = re.fullmatch(r"bytes 0-1/(\d+|\*)", (span or "").strip())
         if reply.status != 206 or match is None:
             detail = f" with Content-Range {span!r}" if span else " without Content-Range"
-            found.append(("server-range", f"expected {wanted}, got {reply.reason}{detail}"))
+            found.append((SERVER_RANGE, f"expected {wanted}, got {reply.reason}{detail}"))
         elif got.size is not None and match.group(1) not in (str(got.size), "*"):
-            found.append(("server-range", expected(wanted, span)))
+            found.append((SERVER_RANGE, expected(wanted, span)))
         return found

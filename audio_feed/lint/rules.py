@@ -22,6 +22,7 @@ from ..constants import (
 from ..images import ARTWORK_MAX, ARTWORK_MIN
 from . import checks as c
 from .checks import Check, per_item, server
+from .fetch import SERVER_HEAD, SERVER_RANGE
 
 ERROR = "error"
 WARNING = "warning"
@@ -198,11 +199,11 @@ RULES: tuple[Rule, ...] = (
          f"ceiling ({TRUE_PEAK_MAX:g} dBTP unless the show sets another) (decode only).",
          per_item(c.true_peak)),
     # Only over HTTP.
-    Rule("server-head", ERROR, APPLE_REQUIRED, "The server answers HEAD for audio and artwork "
-         "with 200 and a Content-Length (lint_url only).", server("server-head")),
-    Rule("server-range", ERROR, APPLE_REQUIRED, "The server answers 'Range: bytes=0-1' for "
+    Rule(SERVER_HEAD, ERROR, APPLE_REQUIRED, "The server answers HEAD for audio and artwork "
+         "with 200 and a Content-Length (lint_url only).", server(SERVER_HEAD)),
+    Rule(SERVER_RANGE, ERROR, APPLE_REQUIRED, "The server answers 'Range: bytes=0-1' for "
          "audio and artwork with 206 and a Content-Range (lint_url only).",
-         server("server-range")),
+         server(SERVER_RANGE)),
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
