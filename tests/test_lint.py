@@ -380,12 +380,19 @@ def test_finding_is_one_line() -> None:
     assert str(FINDINGS[0]) == "feed.xml: enclosure-length: item 'A': expected 1, got 2"
 
 
-def test_embedded_chapters_names_the_container() -> None:
+def test_embedded_chapters_names_the_container(tiny_show: Path, tmp_path: Path) -> None:
     """An M4A's chapters are MP4 chapter atoms, not 'the MP3's ID3 chapters'."""
-    from audio_feed.lint.checks import _embedded_kind
-
-    assert _embedded_kind(Path("audio/a.m4a")) == "the M4A's chapter atoms"
-    assert _embedded_kind(Path("audio/a.MP3")) == "the MP3's ID3 chapters"
+    toml = tiny_show / "podcast.toml"
+    toml.write_text(toml.read_text() + '\n[audio]\nformat = "m4a"\n')
+    site = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", str(tiny_show), "--out", str(site),
+                                      "--base-url", "https://example.org/tiny/", "--quiet"])
+    assert result.exit_code == 0, result.output
+    chapters = site / "episodes/one/chapters.json"
+    chapters.write_text(chapters.read_text("utf-8").replace('"Later"', '"Afterwards"'), "utf-8")
+    assert [str(f) for f in lint_site(site)] == [
+        "feed.xml: chapters-embedded: item 'One': chapter 3: expected the M4A's chapter atom "
+        "to match episodes/one/chapters.json (3 s 'Afterwards'), got 3 s 'Later'"]
 
 
 @pytest.mark.parametrize("declaration", [
