@@ -20,8 +20,10 @@ demo: $(STAMP)
 	@echo "  $(BIN)/audio-feed build --serve"
 
 lint: $(STAMP)
-	$(BIN)/ruff check audio_feed tests $(wildcard bench)
+	$(BIN)/python scripts/readme_rules.py
+	$(BIN)/ruff check audio_feed tests scripts $(wildcard bench)
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_code_shape.py
 
 test: lint
 	$(BIN)/python -m pytest

@@ -1,6 +1,6 @@
 """Episode audio: measure, stitch intro + body + outro, normalise, encode once.
 
-The design keeps memory flat however long the episode is (see AUDIO-COSTS.md):
+The design keeps memory flat however long the episode is (see docs/audio.md):
 
 1. ``analyse`` decodes a body once with ffmpeg, measuring integrated loudness
    and true peak with the ``ebur128`` filter while the PCM streams through a

@@ -14,7 +14,9 @@ from tqdm import tqdm
 
 from . import __version__, build, lint
 from . import serve as preview
+from .constants import LOUDNESS_TARGET
 from .errors import AudioFeedError, EnvironmentProblem
+from .model import AudioSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -267,22 +269,35 @@ def serve_cmd(site_dir: Path, port: int, host: str, quiet: bool) -> None:
 @click.argument("target", default="_site")
 @click.option("--feed-url", metavar="URL",
               help="The URL the feed will be published at (checks atom:link and podcast:guid).")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--strict", is_flag=True,
+              help="Treat warnings as errors, and our own house rules as errors too.")
 @click.option("--decode", is_flag=True,
               help="Decode every episode: exact durations, loudness and true peak (slower).")
+@click.option("--loudness", type=float, default=LOUDNESS_TARGET, show_default=True,
+              metavar="LUFS", help="The loudness target the episodes were made for (--decode).")
+@click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @_guarded
-def lint_cmd(target: str, feed_url: str | None, strict: bool, decode: bool) -> None:
+def lint_cmd(target: str, feed_url: str | None, strict: bool, decode: bool, loudness: float,
+             list_rules: bool) -> None:
     """Check a built site (a folder) or a published feed (a URL) for what
     podcast apps and directories require.
 
     Every finding has a rule id; errors exit 2. Against a URL it also checks
-    that the server answers HEAD and byte-range requests for the audio.
-    build runs the same checks on every new site before swapping it in.
+    that the server answers HEAD and byte-range requests for the audio. Our own
+    house rules (see --list-rules) only warn, unless --strict.
+    build runs the same checks, house rules included, on every new site before
+    swapping it in.
     """
+    if list_rules:
+        for rule_id, severity, source, summary in lint.rules_table():
+            click.echo(f"{rule_id}\t{severity}\t{source}\t{summary}")
+        return
+    audio = AudioSettings(loudness=loudness)
     if target.startswith(("http://", "https://")):
-        findings = lint.lint_url(target, decode=decode)
+        findings = lint.lint_url(target, decode=decode, audio=audio, house=strict)
     else:
-        findings = lint.lint_site(Path(target), feed_url, decode=decode)
+        findings = lint.lint_site(Path(target), feed_url, decode=decode, audio=audio,
+                                  house=strict)
     for f in findings:
         click.echo(f"{f.severity}: {f}", err=f.severity != "note")
     failed = lint.errors_in(findings, strict)

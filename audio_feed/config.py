@@ -16,13 +16,14 @@ from typing import Any
 
 from . import images, tags
 from .categories import CATEGORIES
+from .constants import DESCRIPTION_MAX_BYTES, FUNDING_TEXT_MAX_CHARS, LANGUAGE, SHOW_TYPES
 from .errors import Problems, described, expected
 from .model import AudioSettings, Show
 from .text import control_characters
 
 CONFIG_NAME = "podcast.toml"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_LANG = LANGUAGE
 _BITRATE = re.compile(r"^(\d{2,3})k$")
 
 
@@ -36,7 +37,8 @@ class Key:
 
 KEYS: tuple[Key, ...] = (
     Key("title", str, True, "Show title."),
-    Key("description", str, True, "What the show is about (at most 4000 bytes)."),
+    Key("description", str, True,
+        f"What the show is about (at most {DESCRIPTION_MAX_BYTES} bytes)."),
     Key("author", str, True, "Who makes it (itunes:author, the audio's artist tag)."),
     Key("email", str, True, "Owner e-mail (itunes:owner, podcast:locked owner)."),
     Key("language", str, True, "ISO 639 language code, e.g. en or pt-BR."),
@@ -52,7 +54,8 @@ KEYS: tuple[Key, ...] = (
     Key("synthetic_voice", bool, False, "true when a text-to-speech voice reads the posts."),
     Key("locked", bool, False, "podcast:locked: true asks other platforms not to import it."),
     Key("funding_url", str, False, "A page where listeners can support the show."),
-    Key("funding_text", str, False, "Its link text (at most 128 characters)."),
+    Key("funding_text", str, False,
+        f"Its link text (at most {FUNDING_TEXT_MAX_CHARS} characters)."),
     Key("templates", str, False, "Folder of jinja2 templates that override the defaults."),
     Key("audio", dict, False, "The [audio] table: how episodes are rendered (below)."),
 )
@@ -174,9 +177,9 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
         problems.add(path, "email", expected("an e-mail address", v["email"]))
     if "language" in v and not _LANG.match(v["language"]):
         problems.add(path, "language", expected("an ISO 639 code such as 'en'", v["language"]))
-    if "description" in v and len(v["description"].encode()) > 4000:
+    if "description" in v and len(v["description"].encode()) > DESCRIPTION_MAX_BYTES:
         problems.add(path, "description", expected(
-            "at most 4000 bytes", f"{len(v['description'].encode())} bytes"))
+            f"at most {DESCRIPTION_MAX_BYTES} bytes", f"{len(v['description'].encode())} bytes"))
 
     category, subcategory = None, None
     if "category" in v:
@@ -198,10 +201,10 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
     outro = _audio_file(root, v["outro"], problems, path, "outro") if "outro" in v else None
 
     show_type = get("type", "episodic")
-    if show_type not in ("episodic", "serial"):
+    if show_type not in SHOW_TYPES:
         problems.add(path, "type", expected("'episodic' or 'serial'", show_type))
-    if len(get("funding_text", "")) > 128:
-        problems.add(path, "funding_text", expected("at most 128 characters",
+    if len(get("funding_text", "")) > FUNDING_TEXT_MAX_CHARS:
+        problems.add(path, "funding_text", expected(f"at most {FUNDING_TEXT_MAX_CHARS} characters",
                                                     f"{len(v['funding_text'])}"))
     for key in ("link", "funding_url"):
         if key in v and normalise_base_url(v[key]) is None:

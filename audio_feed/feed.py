@@ -1,7 +1,7 @@
 """feedgen + our extension -> feed XML (RSS 2.0, iTunes, Podcasting 2.0).
 
 feedgen writes the RSS core and most iTunes tags. Our extension adds what it
-lacks or gets wrong (see PODCAST-FEEDS.md): ``itunes:explicit`` as true/false,
+lacks or gets wrong (see docs/podcast-feeds.md): ``itunes:explicit`` as true/false,
 the whole ``podcast:`` namespace, and descriptions in CDATA. ``lastBuildDate``
 comes from the newest pubDate, never from the clock.
 """

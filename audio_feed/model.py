@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .constants import LOUDNESS_TARGET, MIME_TYPES, TRUE_PEAK_MAX
+
 PAID_AUDIENCES = frozenset({"only_paid", "founding"})
 PAID_VISIBILITIES = frozenset({"paid", "founding", "subscribers"})
 
@@ -19,9 +21,9 @@ PAID_VISIBILITIES = frozenset({"paid", "founding", "subscribers"})
 class AudioSettings:
     """How episode audio is rendered (the ``[audio]`` table of podcast.toml)."""
 
-    loudness: float = -16.0
+    loudness: float = LOUDNESS_TARGET
     """Integrated loudness target in LUFS. Apple asks about -16 for spoken word."""
-    true_peak: float = -1.0
+    true_peak: float = TRUE_PEAK_MAX
     """Ceiling for the true peak in dBTP; a limiter engages only when the gain needs it."""
     bitrate: str = "64k"
     """MP3 bitrate; 64k mono is Apple's recommendation for speech."""
@@ -42,7 +44,7 @@ class AudioSettings:
 
     @property
     def mime(self) -> str:
-        return {"mp3": "audio/mpeg", "m4a": "audio/x-m4a"}[self.format]
+        return MIME_TYPES[self.extension]
 
     def key(self) -> dict[str, Any]:
         """Every setting that changes the rendered bytes (part of the cache key)."""

@@ -20,13 +20,13 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from . import markdown, tags
+from .constants import EPISODE_TYPES
 from .errors import Problems, described, expected
 from .model import Chapter, Episode, Image
 from .text import control_characters, hms, parse_hms, summary
 
 AUDIENCES = ("everyone", "only_free", "only_paid", "founding")
 VISIBILITIES = ("public", "paid", "founding")
-EPISODE_TYPES = ("full", "trailer", "bonus")
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from audio_feed.constants import MIME_TYPES, TEXT_TYPES
 from audio_feed.errors import EnvironmentProblem, InputError, Problem
 
 ALLOWED_METHODS = ("GET", "HEAD")
@@ -68,30 +69,7 @@ enough that a many-hour episode costs no memory."""
 
 _UTF8 = "; charset=utf-8"
 CONTENT_TYPES: dict[str, str] = {
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".mp4": "video/mp4",
-    ".ogg": "audio/ogg",
-    ".opus": "audio/ogg",
-    ".wav": "audio/wav",
-    ".xml": "application/xml" + _UTF8,
-    ".html": "text/html" + _UTF8,
-    ".htm": "text/html" + _UTF8,
-    # RFC 8259 defines no charset parameter for JSON: it is always UTF-8.
-    ".json": "application/json",
-    ".vtt": "text/vtt" + _UTF8,
-    ".srt": "application/x-subrip" + _UTF8,
-    ".txt": "text/plain" + _UTF8,
-    ".css": "text/css" + _UTF8,
-    ".js": "text/javascript" + _UTF8,
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
-    ".ico": "image/vnd.microsoft.icon",
-}
+    suffix: mime + (_UTF8 if mime in TEXT_TYPES else "") for suffix, mime in MIME_TYPES.items()}
 """Content-Type by lower-cased suffix. A fixed table rather than :mod:`mimetypes`,
 which reads the machine's ``/etc/mime.types`` and so answers differently on
 different machines (``.m4a`` and ``.vtt`` especially)."""

@@ -1,6 +1,10 @@
-"""The README documents every podcast.toml key and front-matter field, in the code's words."""
+"""The README documents every podcast.toml key, front-matter field and lint rule, in the
+code's words; the documents the code points to are in the repository."""
 
 from __future__ import annotations
+
+import importlib.util
+import re
 
 from audio_feed.config import AUDIO_KEYS, KEYS
 from audio_feed.posts import FIELDS
@@ -22,3 +26,57 @@ def test_readme_starts_with_the_two_commands() -> None:
     lines = (REPO / "README.md").read_text().splitlines()
     block = lines[lines.index("```sh") + 1: lines.index("```sh") + 3]
     assert block[0].startswith("make demo") and block[1].startswith("make test")
+
+
+def test_readme_lists_every_lint_rule() -> None:
+    """``make lint`` writes the table (scripts/readme_rules.py); this catches a stale one."""
+    spec = importlib.util.spec_from_file_location("readme_rules",
+                                                  REPO / "scripts/readme_rules.py")
+    assert spec is not None and spec.loader is not None
+    readme_rules = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(readme_rules)
+    readme = (REPO / "README.md").read_text()
+    assert readme_rules.MARKER in readme
+    assert readme_rules.with_table(readme) == readme, "run make lint to update the README"
+    assert "| `url-encoding` | error | podcast apps |" in readme
+
+
+SOURCES = sorted((REPO / "audio_feed").rglob("*.py"))
+OUTSIDE = ("PODCAST-FEEDS.md", "AUDIO-COSTS.md", "STYLE.md", "SUBSTACK-EXPORT.md")
+"""Notes that are not part of the repository: a contributor who clones it cannot read them."""
+
+
+def test_every_document_the_code_names_exists() -> None:
+    named = {(path.relative_to(REPO), doc) for path in SOURCES
+             for doc in re.findall(r"(?<![\w/.-])docs/[\w./-]+\.md", path.read_text("utf-8"))}
+    assert named, "the code points to its documents in docs/"
+    assert [(str(path), doc) for path, doc in sorted(named) if not (REPO / doc).is_file()] == []
+
+
+def test_no_comment_points_outside_the_repository() -> None:
+    found = [(str(path.relative_to(REPO)), name) for path in SOURCES
+             for name in OUTSIDE if name in path.read_text("utf-8")]
+    assert found == []
+
+
+def test_docs_link_only_to_documents_that_exist() -> None:
+    for doc in sorted((REPO / "docs").glob("*.md")) + [REPO / "README.md"]:
+        for target in re.findall(r"\]\(((?:docs/)?[\w./-]+\.md)\)", doc.read_text("utf-8")):
+            assert (doc.parent / target).is_file(), f"{doc.name} links to {target}"
+
+
+def test_contributing_example_is_the_real_code() -> None:
+    """The worked example in the README's Contributing section is copied from the code and
+    the lint cases, so it cannot drift from them."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### Adding a lint rule"):]
+    blocks = re.findall(r"```(python|yaml)\n(.*?)```", section, re.S)
+    assert len(blocks) == 3
+    sources = {"python": "".join((REPO / "audio_feed/lint" / name).read_text("utf-8")
+                                 for name in ("checks.py", "rules.py")),
+               "yaml": (REPO / "tests/lint/cases.yaml").read_text("utf-8")}
+    def words(text: str) -> str:  # indentation differs: the README's blocks start at 0
+        return " ".join(text.split())
+
+    for kind, block in blocks:
+        assert words(block) in words(sources[kind]), block

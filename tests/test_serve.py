@@ -35,7 +35,7 @@ FEED = b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel/></
 HOME = b"<!doctype html><title>home</title>\n"
 EPISODE = b"<!doctype html><title>episode a</title>\n"
 OTHER_TYPES = {
-    "audio/x.m4a": "audio/mp4",
+    "audio/x.m4a": "audio/x-m4a",  # what Apple documents, as the feed says
     "audio/LOUD.MP3": "audio/mpeg",
     "chapters.json": "application/json",
     "transcript.vtt": "text/vtt; charset=utf-8",
