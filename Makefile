@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,16 @@ demo: $(STAMP)
 	@echo "  $(BIN)/audio-feed build --serve"
 
 lint: $(STAMP)
-	$(BIN)/python scripts/readme_rules.py
 	$(BIN)/ruff check audio_feed tests scripts $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_code_shape.py
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Rewrite the README's table of lint rules from the code (tests/test_docs.py fails on a stale one).
+docs: $(STAMP)
+	$(BIN)/python scripts/readme_rules.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py

@@ -1,6 +1,6 @@
 """Write the table of lint rules into README.md, from audio_feed/lint/rules.py.
 
-``make lint`` runs this, so a new rule's row appears in the README by itself;
+``make docs`` runs this, so a new rule's row appears in the README with one command;
 tests/test_docs.py checks that the README holds the table this makes.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from audio_feed.lint import rules_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-MARKER = "<!-- rules table: generated from audio_feed/lint/rules.py by make lint -->\n"
+MARKER = "<!-- rules table: generated from audio_feed/lint/rules.py by make docs -->\n"
 
 
 def table() -> str:

@@ -29,7 +29,7 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 
 def test_readme_lists_every_lint_rule() -> None:
-    """``make lint`` writes the table (scripts/readme_rules.py); this catches a stale one."""
+    """``make docs`` writes the table (scripts/readme_rules.py); this catches a stale one."""
     spec = importlib.util.spec_from_file_location("readme_rules",
                                                   REPO / "scripts/readme_rules.py")
     assert spec is not None and spec.loader is not None
@@ -37,7 +37,7 @@ def test_readme_lists_every_lint_rule() -> None:
     spec.loader.exec_module(readme_rules)
     readme = (REPO / "README.md").read_text()
     assert readme_rules.MARKER in readme
-    assert readme_rules.with_table(readme) == readme, "run make lint to update the README"
+    assert readme_rules.with_table(readme) == readme, "run make docs to update the README"
     assert "| `url-encoding` | error | podcast apps |" in readme
 
 
