@@ -237,15 +237,23 @@ def guard_published(show: Show, record: published.Record, jobs: list[_Job],
     already refused while loading.)
     """
     problems = Problems(show.root)
-    urls = {p.enclosure: p for p in record.values() if p.enclosure}
+    # A GUID change the user accepted leaves the old GUID on the same URL too.
+    owners: dict[str, list[str]] = {}
+    for p in record.values():
+        if p.enclosure:
+            owners.setdefault(p.enclosure, []).append(p.guid)
     for job in jobs:
-        owner = urls.get(job.audio_path)
-        if owner and owner.guid != job.episode.post_id and not allow_change:
+        owner = owners.get(job.audio_path, [])
+        if owner and job.episode.post_id not in owner and not allow_change:
             problems.add(job.episode.source, "audio", described(
                 f"a new enclosure URL ({job.audio_path} was published for "
-                f"{owner.guid!r})", "the same URL"))
+                f"{owner[0]!r})", "the same URL"))
     problems.raise_if_any()
-    after = dict(record)
+    # A GUID given up for a new one (--allow-guid-change) no longer names a post
+    # file, but stays in the record: it may not come back for other audio.
+    stems = {j.episode.stem for j in jobs}
+    after = {g: dataclasses.replace(p, stem=None) if p.stem in stems else p
+             for g, p in record.items()}
     for job in jobs:
         ep = job.episode
         after[ep.post_id] = published.Published(ep.post_id, ep.stem, identities[ep.stem],

@@ -154,7 +154,7 @@ def check(record: Record, episodes: Iterable[Episode], identity: Callable[[Episo
         guids = by_stem.get(ep.stem, set())
         if guids and ep.post_id not in guids:
             problems.add(ep.source, "post_id", described(
-                f"{sorted(guids)[-1]!r}, the GUID this episode was published with "
+                f"{min(guids)!r}, the GUID this episode was published with "
                 + GUID_CHANGE, repr(ep.post_id)))
             continue
         if ep.is_paid or ep.audio is None or not (by_audio or record.get(ep.post_id)):

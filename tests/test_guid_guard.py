@@ -35,6 +35,15 @@ def test_changing_a_published_post_id_is_refused(tiny_show: Path, tmp_path: Path
     assert b"2001.renamed" in (out / "feed.xml").read_bytes()
     record = json.loads((tiny_show / "audio-feed-published.json").read_text())
     assert record["episodes"]["2001.renamed"]["stem"] == "one"
+    # Accepted once, it stands; the same holds for a GUID sorting before the old one.
+    assert run("build", tiny_show, "--out", out, "-q").exit_code == 0
+    post.write_text(post.read_text().replace('post_id: "2001.renamed"', 'post_id: "0001.one"'))
+    assert run("build", tiny_show, "--out", out, "--allow-guid-change", "-q").exit_code == 0
+    again = run("build", tiny_show, "--out", out, "--clean")
+    assert again.exit_code == 0, again.output
+    episodes = json.loads((tiny_show / "audio-feed-published.json").read_text())["episodes"]
+    assert {g: e["stem"] for g, e in episodes.items() if "one" in g or "renamed" in g} == {
+        "0001.one": "one", "1001.one": None, "2001.renamed": None}
 
 
 def test_renaming_a_post_file_keeps_its_guid(tiny_show: Path, tmp_path: Path, run: Run) -> None:
