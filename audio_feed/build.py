@@ -532,37 +532,8 @@ class Builder:
                                  self.allow_guid_change)
         metas = self.render_all(jobs, result)
 
-        pages: list[EpisodePage] = []
         by_stem = {j.episode.stem: j for j in jobs}
-        for ep in self.plan.public:
-            path = f"episodes/{ep.slug}/"
-            job = by_stem.get(ep.stem)
-            rendered = None
-            cues: tuple[tuple[float, float, str], ...] = ()
-            if job is not None:
-                meta = metas[ep.stem]
-                offset = float(meta["body_offset"])  # type: ignore[arg-type]
-                rate = int(meta["sample_rate"])  # type: ignore[call-overload]
-                duration = int(meta["samples"]) / rate  # type: ignore[call-overload]
-                given = ep.chapters
-                if ep.sections:
-                    starts = [float(x) for x in meta["section_starts"]]  # type: ignore[attr-defined]
-                    given = tuple(Chapter(at, title)
-                                  for at, title in zip(starts, ep.section_titles, strict=True))
-                    ends = starts[1:] + [int(meta["body_samples"]) / rate]  # type: ignore[call-overload]
-                    cues = _section_cues(ep, [offset + x for x in starts],
-                                         [offset + x for x in ends])
-                chapters = tuple(c.shifted(offset) for c in given)
-                if chapters and offset > 0:
-                    chapters = (Chapter(0.0, "Intro"),) + chapters
-                rendered = RenderedAudio(job.audio_path, show.audio.mime, 0, duration, offset,
-                                         chapters, show.audio.loudness, show.audio.true_peak)
-            url = show.base_url + urls.path(path)
-            pages.append(EpisodePage(
-                episode=ep, url=url, path=path, audio=rendered, cues=cues,
-                audio_url=show.base_url + urls.path(job.audio_path) if job else None,
-                chapters_url=url + "chapters.json" if rendered and rendered.chapters else None,
-                transcript_url=url + "transcript.html"))
+        pages = [self._page(ep, by_stem.get(ep.stem), metas) for ep in self.plan.public]
 
         writer = SiteWriter(self.out)
         try:
@@ -602,6 +573,38 @@ class Builder:
         finally:
             self.cache.save()
         return result
+
+    def _page(self, ep: Episode, job: _Job | None, metas: dict[str, dict[str, object]]
+              ) -> EpisodePage:
+        """What the feed and the templates know of one public episode (length filled later)."""
+        show = self.show
+        path = f"episodes/{ep.slug}/"
+        rendered = None
+        cues: tuple[tuple[float, float, str], ...] = ()
+        if job is not None:
+            meta = metas[ep.stem]
+            offset = float(meta["body_offset"])  # type: ignore[arg-type]
+            rate = int(meta["sample_rate"])  # type: ignore[call-overload]
+            duration = int(meta["samples"]) / rate  # type: ignore[call-overload]
+            given = ep.chapters
+            if ep.sections:
+                starts = [float(x) for x in meta["section_starts"]]  # type: ignore[attr-defined]
+                given = tuple(Chapter(at, title)
+                              for at, title in zip(starts, ep.section_titles, strict=True))
+                ends = starts[1:] + [int(meta["body_samples"]) / rate]  # type: ignore[call-overload]
+                cues = _section_cues(ep, [offset + x for x in starts],
+                                     [offset + x for x in ends])
+            chapters = tuple(c.shifted(offset) for c in given)
+            if chapters and offset > 0:
+                chapters = (Chapter(0.0, "Intro"),) + chapters
+            rendered = RenderedAudio(job.audio_path, show.audio.mime, 0, duration, offset,
+                                     chapters, show.audio.loudness, show.audio.true_peak)
+        url = show.base_url + urls.path(path)
+        return EpisodePage(
+            episode=ep, url=url, path=path, audio=rendered, cues=cues,
+            audio_url=show.base_url + urls.path(job.audio_path) if job else None,
+            chapters_url=url + "chapters.json" if rendered and rendered.chapters else None,
+            transcript_url=url + "transcript.html")
 
     def _write_audio(self, writer: SiteWriter, page: EpisodePage, job: _Job,
                      artwork: bytes) -> int:
