@@ -1,9 +1,10 @@
 """feedgen + our extension -> feed XML (RSS 2.0, iTunes, Podcasting 2.0).
 
 feedgen writes the RSS core and most iTunes tags. Our extension adds what it
-lacks or gets wrong (see PODCAST-FEEDS.md): ``itunes:explicit`` as true/false,
-the whole ``podcast:`` namespace, and descriptions in CDATA. ``lastBuildDate``
-comes from the newest pubDate, never from the clock.
+lacks or gets wrong: ``itunes:explicit`` as true/false, the whole ``podcast:``
+namespace, and descriptions in CDATA. ``lastBuildDate`` comes from the newest
+pubDate, never from the clock. Every URL in an item's HTML is absolute, since
+apps resolve relative ones against the feed, not the episode's page.
 """
 
 from __future__ import annotations
