@@ -169,3 +169,16 @@ def test_numbers_stay_when_an_older_post_becomes_public(tiny_show: Path, tmp_pat
     record = json.loads((tiny_show / "audio-feed-published.json").read_text())["episodes"]
     numbers = {g: v["number"] for g, v in record.items()}
     assert numbers == {"1001.one": 1, "1002.two": 2, "1003.three": 3, "1004.paid": 4}
+
+
+def test_without_a_record_the_built_feed_keeps_the_numbers(tiny_show: Path, tmp_path: Path,
+                                                           run: Run) -> None:
+    out = tmp_path / "site"
+    assert run("build", tiny_show, "--out", out, "-q").exit_code == 0
+    (tiny_show / "audio-feed-published.json").unlink()
+    _retitle(tiny_show / "episodes/paid.md", "2026-01-20", "2026-01-06")
+    _retitle(tiny_show / "episodes/paid.md", "audience: only_paid", "audience: everyone")
+    assert run("build", tiny_show, "--out", out, "-q").exit_code == 0
+    record = json.loads((tiny_show / "audio-feed-published.json").read_text())["episodes"]
+    assert {g: v["number"] for g, v in record.items()} == {
+        "1001.one": 1, "1002.two": 2, "1003.three": 3, "1004.paid": 4}
