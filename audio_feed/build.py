@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, audio, config, ffmpeg, lint, posts, site, tags
+from . import __version__, audio, config, ffmpeg, lint, posts, published, site, tags, urls
 from .cache import CACHE_NAME, Cache, digest, sha256_bytes, sha256_file, write_atomic
 from .errors import (
     AudioFeedError,
@@ -51,6 +51,8 @@ class ShowPlan:
     episodes: tuple[Episode, ...]
     """All posts, newest first, paid ones included."""
     warnings: tuple[Problem, ...]
+    published: published.Record = field(default_factory=dict)
+    """The published record, read once while loading."""
 
     @property
     def public(self) -> list[Episode]:
@@ -62,8 +64,12 @@ class ShowPlan:
 
 
 def load(root: Path, base_url: str | None = None, strict: bool = False,
-         allow_guid_change: bool = False) -> ShowPlan:
-    """Read podcast.toml and every post; raise InputError listing every problem."""
+         allow_guid_change: bool = False, out: Path | None = None) -> ShowPlan:
+    """Read podcast.toml and every post; raise InputError listing every problem.
+
+    ``out`` is the site folder: without a published record, a feed audio-feed
+    built there tells which GUIDs were published.
+    """
     root = root.resolve()
     problems = Problems(root)
     if not root.is_dir():
@@ -90,7 +96,8 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
     if show is not None:
         _check_lengths(show, drafts, problems)
         site.check_templates(show, problems)
-    _check_guids(read_published(root, problems), drafts, problems, allow_guid_change)
+    record = read_published(root, problems, out)
+    _check_guids(record, drafts, problems, allow_guid_change)
     for d in drafts:
         ep = d.episode
         if ep.audio is None and not ep.is_paid:
@@ -103,14 +110,42 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
     problems.raise_if_any()
     assert show is not None
 
-    # Numbers: explicit ones win; otherwise the post's place in date order (oldest is 1).
-    oldest_first = sorted(drafts, key=lambda d: (d.episode.date, d.episode.post_id))
+    episodes = _numbered([d.episode for d in drafts], record)
+    return ShowPlan(show, tuple(episodes), tuple(problems.warnings), record)
+
+
+def _in_feed(ep: Episode) -> bool:
+    return not ep.is_paid and ep.audio is not None
+
+
+def _numbered(drafts: list[Episode], record: published.Record) -> list[Episode]:
+    """Number the episodes of the public feed, and only them; newest first.
+
+    An explicit ``episode:`` wins; an episode published before keeps the number
+    it was published with. The others, in date order, continue after the
+    highest number published or given, so a post made public later never
+    renumbers what listeners already have. Paid posts and posts without audio
+    get no number.
+    """
+    oldest_first = sorted(drafts, key=lambda e: (e.date, e.post_id))
+    kept: dict[str, int | None] = {}
+    for ep in oldest_first:
+        if _in_feed(ep):
+            before = record.get(ep.post_id)
+            kept[ep.post_id] = ep.number if ep.number is not None else (
+                before.number if before is not None else None)
+    taken = [n for n in kept.values() if n is not None]
+    taken += [p.number for p in record.values() if p.number is not None]
+    last = max(taken, default=0)
     episodes = []
-    for n, d in enumerate(oldest_first, 1):
-        ep = d.episode
-        episodes.append(ep if ep.number is not None else dataclasses.replace(ep, number=n))
+    for ep in oldest_first:
+        number = kept.get(ep.post_id) if _in_feed(ep) else None
+        if _in_feed(ep) and number is None:
+            last += 1
+            number = last
+        episodes.append(dataclasses.replace(ep, number=number))
     episodes.reverse()
-    return ShowPlan(show, tuple(episodes), tuple(problems.warnings))
+    return episodes
 
 
 def _check_lengths(show: Show, drafts: list[posts.Draft], problems: Problems) -> None:
@@ -165,55 +200,65 @@ class _Job:
     audio_path: str
 
 
-PUBLISHED_NAME = "audio-feed-published.json"
+PUBLISHED_NAME = published.RECORD_NAME
 """What the show has published: commit it with the show, so GUIDs stay fixed."""
 
 
-def read_published(root: Path, problems: Problems) -> dict[str, dict[str, str]]:
-    """The published record: post stem -> {"guid", "enclosure"}."""
-    path = root / PUBLISHED_NAME
-    if not path.is_file():
-        return {}
-    try:
-        record = json.loads(path.read_text("utf-8"))
-        return {str(k): dict(v) for k, v in record.get("episodes", {}).items()}
-    except (ValueError, AttributeError, TypeError):
-        problems.add(path, None, "expected the JSON audio-feed wrote, got something else "
-                     "(restore it from version control)")
-        return {}
+def read_published(root: Path, problems: Problems, out: Path | None = None
+                   ) -> published.Record:
+    """The published record (GUID -> Published); see ``published``."""
+    return published.read(root, problems, out)
 
 
-def _check_guids(published: dict[str, dict[str, str]], drafts: list[posts.Draft],
+def audio_identity(cache: Cache, body: audio.Body) -> str:
+    """The source recording's content: its SHA-256, or a digest of its sections' in order."""
+    if isinstance(body, Path):
+        return cache.file_hash(body)
+    return digest([cache.file_hash(p) for p in body])
+
+
+def _check_guids(record: published.Record, drafts: list[posts.Draft],
                  problems: Problems, allow_change: bool) -> None:
-    """A post already published keeps its GUID, unless the user says otherwise."""
-    for d in drafts:
-        before = published.get(d.episode.stem)
-        if before and before.get("guid") != d.episode.post_id and not allow_change:
-            problems.add(d.episode.source, "post_id", described(
-                f"{before.get('guid')!r}, the GUID this episode was published with (a new one "
-                f"makes players treat it as a new episode; --allow-guid-change accepts that)",
-                repr(d.episode.post_id)))
+    """A published GUID stays with its episode and its recording, unless the user says so."""
+    if allow_change or not record:
+        return
+    # The same hashes the build keys its renders on, so this costs a stat per file.
+    cache = Cache(Path(problems.root) / CACHE_NAME)
+    published.check(record, [d.episode for d in drafts],
+                    lambda ep: audio_identity(cache, ep.body), problems)
+    cache.save()
 
 
-def guard_published(show: Show, jobs: list[_Job], allow_change: bool) -> dict[str, object]:
+def guard_published(show: Show, record: published.Record, jobs: list[_Job],
+                    identities: dict[str, str], allow_change: bool) -> bytes:
     """Refuse to hand an enclosure URL published for one episode to another.
 
     Returns the record to save after a successful build. (GUID changes were
     already refused while loading.)
     """
     problems = Problems(show.root)
-    episodes = read_published(show.root, problems)
-    urls = {v.get("enclosure"): (stem, v) for stem, v in episodes.items()}
+    # A GUID change the user accepted leaves the old GUID on the same URL too.
+    owners: dict[str, list[str]] = {}
+    for p in record.values():
+        if p.enclosure:
+            owners.setdefault(p.enclosure, []).append(p.guid)
     for job in jobs:
-        owner = urls.get(job.audio_path)
-        if owner and owner[0] != job.episode.stem and not allow_change:
+        owner = owners.get(job.audio_path, [])
+        if owner and job.episode.post_id not in owner and not allow_change:
             problems.add(job.episode.source, "audio", described(
                 f"a new enclosure URL ({job.audio_path} was published for "
-                f"{owner[1].get('guid')!r})", "the same URL"))
+                f"{owner[0]!r})", "the same URL"))
     problems.raise_if_any()
+    # A GUID given up for a new one (--allow-guid-change) no longer names a post
+    # file, but stays in the record: it may not come back for other audio.
+    stems = {j.episode.stem for j in jobs}
+    after = {g: dataclasses.replace(p, stem=None) if p.stem in stems else p
+             for g, p in record.items()}
     for job in jobs:
-        episodes[job.episode.stem] = {"guid": job.episode.post_id, "enclosure": job.audio_path}
-    return {"episodes": dict(sorted(episodes.items()))}
+        ep = job.episode
+        after[ep.post_id] = published.Published(ep.post_id, ep.stem, identities[ep.stem],
+                                                job.audio_path, ep.number, ep.title)
+    return published.dump(after)
 
 
 class Builder:
@@ -256,9 +301,7 @@ class Builder:
 
     # -- analysis -----------------------------------------------------------
     def body_hash(self, body: audio.Body) -> str:
-        if isinstance(body, Path):
-            return self.cache.file_hash(body)
-        return digest([self.cache.file_hash(p) for p in body])
+        return audio_identity(self.cache, body)
 
     def _analysis_key(self, body: audio.Body, head: int) -> str:
         return digest({"file": self.body_hash(body), "head": head, **self._settings_key()})
@@ -484,42 +527,13 @@ class Builder:
         for ep in self.plan.to_render:
             key = self.render_key(ep)
             jobs.append(_Job(ep, key, f"audio/{ep.slug}-{key[:10]}{show.audio.extension}"))
-        published = guard_published(show, jobs, self.allow_guid_change)
+        record = guard_published(show, self.plan.published, jobs,
+                                 {j.episode.stem: self.body_hash(j.episode.body) for j in jobs},
+                                 self.allow_guid_change)
         metas = self.render_all(jobs, result)
 
-        pages: list[EpisodePage] = []
         by_stem = {j.episode.stem: j for j in jobs}
-        for ep in self.plan.public:
-            path = f"episodes/{ep.slug}/"
-            job = by_stem.get(ep.stem)
-            rendered = None
-            cues: tuple[tuple[float, float, str], ...] = ()
-            if job is not None:
-                meta = metas[ep.stem]
-                offset = float(meta["body_offset"])  # type: ignore[arg-type]
-                rate = int(meta["sample_rate"])  # type: ignore[call-overload]
-                duration = int(meta["samples"]) / rate  # type: ignore[call-overload]
-                given = ep.chapters
-                if ep.sections:
-                    starts = [float(x) for x in meta["section_starts"]]  # type: ignore[attr-defined]
-                    given = tuple(Chapter(at, title)
-                                  for at, title in zip(starts, ep.section_titles, strict=True))
-                    # The text of each section is timed: a WebVTT cue per section.
-                    ends = starts[1:] + [int(meta["body_samples"]) / rate]  # type: ignore[call-overload]
-                    cues = tuple((offset + a, offset + b, f"{title}\n{text}".strip())
-                                 for a, b, title, text in zip(starts, ends, ep.section_titles,
-                                                              ep.section_texts, strict=True))
-                chapters = tuple(c.shifted(offset) for c in given)
-                if chapters and offset > 0:
-                    chapters = (Chapter(0.0, "Intro"),) + chapters
-                rendered = RenderedAudio(job.audio_path, show.audio.mime, 0, duration, offset,
-                                         chapters, show.audio.loudness, show.audio.true_peak)
-            pages.append(EpisodePage(
-                episode=ep, url=show.base_url + path, path=path, audio=rendered, cues=cues,
-                audio_url=show.base_url + job.audio_path if job else None,
-                chapters_url=(show.base_url + path + "chapters.json"
-                              if rendered and rendered.chapters else None),
-                transcript_url=show.base_url + path + "transcript.html"))
+        pages = [self._page(ep, by_stem.get(ep.stem), metas) for ep in self.plan.public]
 
         writer = SiteWriter(self.out)
         try:
@@ -544,13 +558,12 @@ class Builder:
             result.pages = final_pages
             # Lint the new site before it replaces the old one: a feed that
             # directories would reject is never swapped in.
-            result.findings = lint.lint_site(writer.tmp, show.feed_url)
+            result.findings = lint.lint_site(writer.tmp, show.feed_url, audio=show.audio)
             failed = lint.errors_in(result.findings, self.strict)
             if failed:
                 raise InputError([Problem(f"{self.out.name}/feed.xml", None, str(f))
                                   for f in failed])
             writer.commit()
-            record = (json.dumps(published, indent=2, ensure_ascii=False) + "\n").encode()
             target = show.root / PUBLISHED_NAME
             if not target.is_file() or target.read_bytes() != record:
                 write_atomic(target, record)
@@ -560,6 +573,38 @@ class Builder:
         finally:
             self.cache.save()
         return result
+
+    def _page(self, ep: Episode, job: _Job | None, metas: dict[str, dict[str, object]]
+              ) -> EpisodePage:
+        """What the feed and the templates know of one public episode (length filled later)."""
+        show = self.show
+        path = f"episodes/{ep.slug}/"
+        rendered = None
+        cues: tuple[tuple[float, float, str], ...] = ()
+        if job is not None:
+            meta = metas[ep.stem]
+            offset = float(meta["body_offset"])  # type: ignore[arg-type]
+            rate = int(meta["sample_rate"])  # type: ignore[call-overload]
+            duration = int(meta["samples"]) / rate  # type: ignore[call-overload]
+            given = ep.chapters
+            if ep.sections:
+                starts = [float(x) for x in meta["section_starts"]]  # type: ignore[attr-defined]
+                given = tuple(Chapter(at, title)
+                              for at, title in zip(starts, ep.section_titles, strict=True))
+                ends = starts[1:] + [int(meta["body_samples"]) / rate]  # type: ignore[call-overload]
+                cues = _section_cues(ep, [offset + x for x in starts],
+                                     [offset + x for x in ends])
+            chapters = tuple(c.shifted(offset) for c in given)
+            if chapters and offset > 0:
+                chapters = (Chapter(0.0, "Intro"),) + chapters
+            rendered = RenderedAudio(job.audio_path, show.audio.mime, 0, duration, offset,
+                                     chapters, show.audio.loudness, show.audio.true_peak)
+        url = show.base_url + urls.path(path)
+        return EpisodePage(
+            episode=ep, url=url, path=path, audio=rendered, cues=cues,
+            audio_url=show.base_url + urls.path(job.audio_path) if job else None,
+            chapters_url=url + "chapters.json" if rendered and rendered.chapters else None,
+            transcript_url=url + "transcript.html")
 
     def _write_audio(self, writer: SiteWriter, page: EpisodePage, job: _Job,
                      artwork: bytes) -> int:
@@ -600,6 +645,21 @@ class Builder:
                                "stat": [st.st_size, st.st_mtime_ns, st.st_ino]},
                               "site", manifest_key + ".json")
         return st.st_size
+
+
+def _section_cues(ep: Episode, starts: list[float], ends: list[float]
+                  ) -> tuple[tuple[float, float, str], ...]:
+    """WebVTT cues of a recording in sections: a sentence each, timed within its section.
+
+    A section under a heading reads the heading first; the opening (text before
+    the first heading) has no heading of its own.
+    """
+    cues: list[tuple[float, float, str]] = []
+    for n, (a, b, title, text) in enumerate(zip(starts, ends, ep.section_titles,
+                                                ep.section_texts, strict=True)):
+        heading = [] if n == 0 and ep.section_opening else [title]
+        cues += site.spread(a, b, heading + site.sentences(text))
+    return tuple(cues)
 
 
 def _stats(paths: list[Path]) -> dict[str, list[int]]:
@@ -681,9 +741,9 @@ def _check_out(root: Path, out: Path) -> None:
 
 
 def check(root: Path, base_url: str | None = None, strict: bool = False,
-          allow_guid_change: bool = False) -> ShowPlan:
+          allow_guid_change: bool = False, out: Path | None = None) -> ShowPlan:
     """Validate everything, render nothing (the ``check`` command)."""
-    return load(root, base_url, strict, allow_guid_change)
+    return load(root, base_url, strict, allow_guid_change, out)
 
 
 __all__ = ["AudioFeedError", "Builder", "BuildResult", "Reporter", "ShowPlan", "check", "load"]

@@ -138,15 +138,19 @@ def _count(n: int, word: str) -> str:
 @base_url
 @strict
 @allow_guid_change
+@click.option("--out", "-o", default=Path("_site"), type=click.Path(path_type=Path),
+              help="The site folder: without a published record, the GUIDs of the feed "
+                   "built there are checked [default: _site].")
 @_guarded
-def check(show_dir: Path, base_url: str | None, strict: bool, allow_guid_change: bool) -> None:
+def check(show_dir: Path, base_url: str | None, strict: bool, allow_guid_change: bool,
+          out: Path) -> None:
     """Validate podcast.toml, every post, every audio file and the templates, and
     check published GUIDs; render nothing.
 
     SHOW_DIR defaults to the current folder. Exits 0 when the show can be built,
     2 with one line per problem otherwise.
     """
-    plan = build.check(show_dir, base_url, strict, allow_guid_change)
+    plan = build.check(show_dir, base_url, strict, allow_guid_change, out)
     _warnings(plan)
     paid = sum(e.is_paid for e in plan.episodes)
     click.echo(f"ok: {_count(len(plan.episodes), 'post')}, "
@@ -201,7 +205,7 @@ def build_cmd(show_dir: Path, out: Path | None, base_url: str | None, strict: bo
             if not quiet:
                 click.echo(f"{out}: up to date (nothing changed since the last build)")
             return
-    plan = build.load(show_dir, base_url, strict, allow_guid_change)
+    plan = build.load(show_dir, base_url, strict, allow_guid_change, out)
     _warnings(plan)
     reporter = _Reporter(quiet)
     builder = build.Builder(plan, out, jobs or os.cpu_count() or 1, reporter, clean=clean,

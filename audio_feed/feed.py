@@ -3,7 +3,8 @@
 feedgen writes the RSS core and most iTunes tags. Our extension adds what it
 lacks or gets wrong (see docs/podcast-feeds.md): ``itunes:explicit`` as true/false,
 the whole ``podcast:`` namespace, and descriptions in CDATA. ``lastBuildDate``
-comes from the newest pubDate, never from the clock.
+comes from the newest pubDate, never from the clock. Every URL in an item's HTML
+is absolute, since apps resolve relative ones against the feed, not the episode's page.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from . import __version__
+from . import __version__, urls
 from .model import EpisodePage, Show
 from .text import hms
 
@@ -113,7 +114,7 @@ def item_description(page: EpisodePage) -> str:
         lines = "<br>".join(f"{hms(c.start)} {escape(c.title)}" for c in page.audio.chapters)
         parts.append(f"<p>{lines}</p>")
     parts.append(f'<p><a href="{escape(page.url)}">Show notes and full text</a></p>')
-    return "".join(parts)
+    return urls.absolute_html("".join(parts), page.url)
 
 
 def build_feed(show: Show, pages: list[EpisodePage]) -> bytes:
@@ -154,7 +155,8 @@ def build_feed(show: Show, pages: list[EpisodePage]) -> bytes:
         fe.guid(ep.post_id, permalink=False)
         fe.pubDate(ep.date)
         fe.description(item_description(page))
-        fe.content(ep.html, type="CDATA")
+        # Apps resolve relative URLs against the feed: every one is made absolute.
+        fe.content(urls.absolute_html(ep.html, page.url), type="CDATA")
         fe.enclosure(page.audio_url, str(audio.length), audio.mime)
         fe.podcast.itunes_duration(int(round(audio.duration)))
         fe.podcast.itunes_episode_type(ep.episode_type)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -28,6 +29,8 @@ class Rendered:
     """(level, text, anchor id) of every heading."""
     sections: tuple[tuple[str, str], ...] = ()
     """(heading, plain text under it) for each ## or ### heading, in order."""
+    opening: str = ""
+    """The plain text before the first ## or ### heading."""
 
 
 def _parser() -> MarkdownIt:
@@ -48,6 +51,7 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
     used: set[str] = set()
     texts: list[str] = []
     sections: list[tuple[str, list[str]]] = []
+    opening: list[str] = []
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.tag in ("h2", "h3"):
             sections.append((tokens[i + 1].content if i + 1 < len(tokens) else "", []))
@@ -62,21 +66,24 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
             headings.append((int(tok.tag[1]), title, anchor))
         if tok.type == "inline":
             texts.append(_plain(tok))
-            if sections and not (i > 0 and tokens[i - 1].type == "heading_open"):
-                sections[-1][1].append(_plain(tok))
+            if not (i > 0 and tokens[i - 1].type == "heading_open"):
+                (sections[-1][1] if sections else opening).append(_plain(tok))
             for child in tok.children or []:
                 if child.type == "image":
                     src = str(child.attrGet("src") or "")
                     images.append(src)
-                    placed = place_image(src) if place_image else None
+                    # markdown-it percent-encodes what the post wrote; the file on
+                    # disk has the name as written, and its URL is encoded again.
+                    placed = place_image(unquote(src)) if place_image else None
                     if placed is not None:
-                        child.attrSet("src", placed)
+                        child.attrSet("src", quote(placed, safe="/"))
     html = md.renderer.render(tokens, md.options, {})
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS,
                       link_rel="noopener noreferrer")
     return Rendered(clean, "\n\n".join(t for t in texts if t.strip()), tuple(images),
                     tuple(headings),
-                    tuple((h, "\n".join(t for t in body if t.strip())) for h, body in sections))
+                    tuple((h, "\n".join(t for t in body if t.strip())) for h, body in sections),
+                    "\n".join(t for t in opening if t.strip()))
 
 
 def _plain(tok: Token) -> str:

@@ -156,6 +156,8 @@ class Episode:
     """The chapter title of each section: the matching ##/### heading, else the file name."""
     section_texts: tuple[str, ...] = ()
     """The text read in each section (for the WebVTT transcript)."""
+    section_opening: bool = False
+    """Whether the first section is the opening, the text before the first heading."""
     guests: tuple[str, ...] = ()
     """Guest names (podcast:person role="guest")."""
     extra: tuple[tuple[str, Any], ...] = ()

@@ -48,7 +48,8 @@ FIELDS: tuple[Field, ...] = (
     Field("audio", "The recording, a path inside the show (default episodes/<stem>.mp3, "
           ".m4a or .wav), or a folder of sections."),
     Field("chapters", "List of 'HH:MM:SS Title' lines, times against the recording."),
-    Field("episode", "Episode number (default: the post's place in date order)."),
+    Field("episode",
+          "Episode number (default: its place in the public feed; see Episode numbers)."),
     Field("season", "Season number."),
     Field("episode_type", "full (default), trailer or bonus."),
     Field("explicit", "true or false; defaults to the show's setting."),
@@ -281,6 +282,27 @@ def section_title(path: Path) -> str:
     return (words[:1].upper() + words[1:]) if words else path.stem
 
 
+def _section_parts(rendered: markdown.Rendered, title: str | None, sections: tuple[Path, ...],
+                   source: Path, problems: Problems
+                   ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Each section's chapter title and text: one file per ##/### heading, and
+    maybe one more first, for the text before the first heading (the opening,
+    a chapter named after the episode)."""
+    titled = rendered.sections
+    if not sections:
+        return (), ()
+    if len(sections) == len(titled) + 1:
+        return ((title or section_title(sections[0]), *(h for h, _ in titled)),
+                (rendered.opening, *(t for _, t in titled)))
+    if len(sections) != len(titled):
+        problems.add(source, "audio", described(
+            f"{len(titled)} or {len(titled) + 1} section files for {len(titled)} "
+            f"heading{'' if len(titled) == 1 else 's'} "
+            f"(the first one may be the opening, before the first heading)",
+            str(len(sections))))
+    return tuple(h for h, _ in titled), tuple(t for _, t in titled)
+
+
 def _place_image(root: Path, source: Path, src: str, images: list[Image],
                  problems: Problems) -> str | None:
     """Where a post's local image goes in the site (None: a remote image, left as is)."""
@@ -394,10 +416,7 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
                 f"{len(chapters)} chapters"))
     else:
         seconds = tags.read_duration(audio) if audio else None
-    titled = rendered.sections
-    section_titles = tuple(titled[i][0] if i < len(titled) else section_title(f)
-                           for i, f in enumerate(sections))
-    section_texts = tuple(titled[i][1] if i < len(titled) else "" for i in range(len(sections)))
+    section_titles, section_texts = _section_parts(rendered, title, sections, source, problems)
     if seconds is not None and chapters and chapters[-1].start >= seconds:
         problems.add(source, "chapters", expected(
             f"chapter times within the recording ({hms(seconds)})", hms(chapters[-1].start)))
@@ -435,6 +454,7 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
         sections=sections,
         section_titles=section_titles,
         section_texts=section_texts,
+        section_opening=len(sections) == len(rendered.sections) + 1,
         guests=guests,
         extra=tuple(sorted((k, v) for k, v in meta.items() if k not in _KNOWN)),
     )

@@ -8,10 +8,12 @@ override any default template by putting a file of the same name in its own
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jinja2
 
+from . import urls
 from .errors import InputError, Problem, Problems, described
 from .model import EpisodePage, Show
 from .text import clock, hms
@@ -46,6 +48,7 @@ def environment(show: Show) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["clock"] = clock
+    env.filters["urlpath"] = urls.path
     env.filters["hms"] = hms
     env.filters["isodate"] = lambda d: d.strftime("%Y-%m-%d")
     env.filters["longdate"] = lambda d: f"{d.day} {d.strftime('%B %Y')}"
@@ -93,6 +96,40 @@ def _vtt_time(seconds: float) -> str:
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     return f"{h:02d}:{m:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+\S)")
+
+
+def sentences(text: str) -> list[str]:
+    """A section's text as cues: its paragraphs, split after each sentence."""
+    out: list[str] = []
+    for paragraph in text.splitlines():
+        at = 0
+        for end in _SENTENCE_END.finditer(paragraph):
+            out.append(paragraph[at:end.end()])
+            at = end.end()
+        out.append(paragraph[at:])
+    return [s.strip() for s in out if s.strip()]
+
+
+def spread(start: float, end: float, pieces: list[str]) -> list[tuple[float, float, str]]:
+    """Time ``pieces`` read one after another from ``start`` to ``end``.
+
+    An estimate: each gets a share of the time proportional to its length in
+    characters (the voice's own timings, when a recording comes with them, are
+    exact).
+    """
+    total = sum(len(p) for p in pieces)
+    if not total:
+        return []
+    cues, at, done = [], start, 0
+    for piece in pieces:
+        done += len(piece)
+        until = start + (end - start) * done / total
+        cues.append((at, until, piece))
+        at = until
+    return cues
 
 
 def webvtt(page: EpisodePage) -> bytes:

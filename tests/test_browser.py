@@ -91,5 +91,5 @@ def test_post_images_and_timed_transcript(site: str, browser: Any) -> None:
                                                            : setTimeout(wait, 50);
         wait();
     })""")
-    assert cues == 3
+    assert cues == 15  # a cue per heading and per sentence
     assert problems + more == []

@@ -344,7 +344,7 @@ def test_every_rule_has_a_case() -> None:
 # -- the rule table and the findings' API --------------------------------------------
 
 
-LOWERED_FOR_NOW = {"feed-html-relative"}
+LOWERED_FOR_NOW: set[str] = set()
 """Rules whose severity is below what their source asks, until the builder obeys them."""
 
 

@@ -161,9 +161,7 @@ def test_sample_show_lints_clean_with_strict(built: tuple[Path, str]) -> None:
 
     out, _ = built
     findings = lint.lint_site(out, "https://example.org/field-notes/feed.xml", decode=True)
-    # river-map.png is relative in the feed HTML until the feed writes absolute URLs
-    # (issue 7, point 19): then drop this filter.
-    assert [f for f in findings if f.rule != "feed-html-relative"] == []
+    assert findings == []
 
 
 def test_sectioned_post_chapters_are_cumulative_section_lengths(

@@ -14,6 +14,8 @@ from conftest import make_tone, post
 from measure import duration
 
 BODY = """\
+Before any heading. A second sentence!
+
 ## Alpha heading
 
 The first part.
@@ -48,7 +50,8 @@ def test_section_chapters_everywhere(tiny_show: Path, tmp_path: Path, fmt: str) 
     for s in sections:
         expected.append(at)
         at += duration(s)
-    titles = ["Intro", "Alpha heading", "Beta heading", "The gamma part"]
+    # Three files for two headings: the first is the opening, named after the episode.
+    titles = ["Intro", "Four", "Alpha heading", "Beta heading"]
 
     folder = out / "episodes/four"
     data = json.loads((folder / "chapters.json").read_text())["chapters"]
@@ -70,7 +73,16 @@ def test_section_chapters_everywhere(tiny_show: Path, tmp_path: Path, fmt: str) 
 
     vtt = (folder / "transcript.vtt").read_text()
     assert vtt.startswith("WEBVTT\n")
-    assert "Beta heading\nThe second part, where 1 &lt; 2 &amp; 3 &gt; 2." in vtt
+    cues = _cues(vtt)
+    assert [text for _, _, text in cues] == [
+        "Before any heading.", "A second sentence!", "Alpha heading", "The first part.",
+        "Beta heading", "The second part, where 1 &lt; 2 &amp; 3 &gt; 2."]
+    # Each sentence is timed within its own section, in order, without gaps.
+    bounds = [*expected, offset + sum(duration(s) for s in sections)]
+    for (a, b, _), (c, _, _) in zip(cues, cues[1:], strict=False):
+        assert a < b and abs(b - c) < 0.002
+    assert abs(cues[0][0] - bounds[0]) < 0.05 and abs(cues[2][0] - bounds[1]) < 0.05
+    assert abs(cues[4][0] - bounds[2]) < 0.05 and abs(cues[-1][1] - bounds[3]) < 0.05
     assert 'type="text/vtt"' in (out / "feed.xml").read_text()
 
 
@@ -100,9 +112,47 @@ def test_chapters_list_and_sections_conflict(tiny_show: Path) -> None:
     add_sectioned_post(tiny_show)
     md = tiny_show / "episodes/four.md"
     md.write_text(md.read_text().replace(
-        "---\n## Alpha", 'chapters:\n  - "00:00:00 X"\n---\n## Alpha'))
+        "---\nBefore", 'chapters:\n  - "00:00:00 X"\n---\nBefore'))
     with pytest.raises(build.InputError) as e:
         build.load(tiny_show)
     assert e.value.lines() == [
         "episodes/four.md: chapters: expected no chapters list for a recording in sections "
         "(each section is a chapter), got 1 chapters"]
+
+
+def _seconds(stamp: str) -> float:
+    h, m, s = stamp.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def _cues(vtt: str) -> list[tuple[float, float, str]]:
+    out = []
+    for block in vtt.split("\n\n")[1:]:
+        lines = block.strip().splitlines()
+        if len(lines) >= 3:
+            a, b = lines[1].split(" --> ")
+            out.append((_seconds(a), _seconds(b), "\n".join(lines[2:])))
+    return out
+
+
+def test_one_section_file_per_heading_has_no_opening(tiny_show: Path, tmp_path: Path) -> None:
+    sections = add_sectioned_post(tiny_show)
+    sections[2].unlink()
+    md = tiny_show / "episodes/four.md"
+    md.write_text(md.read_text().replace("Before any heading. A second sentence!\n", ""))
+    out = tmp_path / "site"
+    build.Builder(build.load(tiny_show), out, 2, build.Reporter()).build()
+    data = json.loads((out / "episodes/four/chapters.json").read_text())["chapters"]
+    assert [c["title"] for c in data] == ["Intro", "Alpha heading", "Beta heading"]
+    vtt = _cues((out / "episodes/four/transcript.vtt").read_text())
+    assert [t for _, _, t in vtt][:2] == ["Alpha heading", "The first part."]
+    assert abs(vtt[2][0] - data[2]["startTime"]) < 0.002
+
+
+def test_sentences_and_their_estimated_times() -> None:
+    from audio_feed import site
+
+    assert site.sentences('He said "Stop." Then left. Really?! Yes\nA new paragraph') == [
+        'He said "Stop."', "Then left.", "Really?!", "Yes", "A new paragraph"]
+    assert site.spread(10.0, 20.0, ["aaaa", "a"]) == [(10.0, 18.0, "aaaa"), (18.0, 20.0, "a")]
+    assert site.spread(1.0, 2.0, []) == []

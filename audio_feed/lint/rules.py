@@ -166,9 +166,7 @@ RULES: tuple[Rule, ...] = (
          per_item(c.link_resolves)),
     Rule("item-description", WARNING, APPLE_RECOMMENDED, "Every item has a non-empty "
          "<description> and <content:encoded>.", per_item(c.item_description)),
-    # A warning only until the builder writes absolute URLs into feed HTML (issue 7,
-    # point 19); then an error, as apps get a 404 for every relative one.
-    Rule("feed-html-relative", WARNING, APPS, "URLs in an item's <description> and "
+    Rule("feed-html-relative", ERROR, APPS, "URLs in an item's <description> and "
          "<content:encoded> are absolute (apps resolve them against the feed URL).",
          per_item(c.feed_html_relative)),
     Rule("chapters-type", ERROR, PODCASTING_2, 'podcast:chapters has '
