@@ -49,12 +49,13 @@ class ShowPlan:
 
     show: Show
     episodes: tuple[Episode, ...]
-    """All posts, newest first, paid ones included."""
+    """All posts, newest first, paid ones and drafts included."""
     warnings: tuple[Problem, ...]
 
     @property
     def public(self) -> list[Episode]:
-        return [e for e in self.episodes if not e.is_paid]
+        """What may be published: neither paid nor a draft."""
+        return [e for e in self.episodes if e.is_public]
 
     @property
     def to_render(self) -> list[Episode]:
@@ -74,10 +75,11 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
     sources = posts.find_posts(root)
     if not sources:
         problems.add(root / "episodes", None, "expected posts (episodes/*.md), got none")
-    for source in sources:
-        draft = posts.read_post(root, source, problems)
+    for source in posts.check_stems(sources, problems):
+        draft = posts.read_post(root, source, problems, strict)
         if draft:
             drafts.append(draft)
+    posts.check_private_files(drafts, problems)
 
     seen: dict[str, Path] = {}
     for d in drafts:
@@ -91,15 +93,6 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
         _check_lengths(show, drafts, problems)
         site.check_templates(show, problems)
     _check_guids(read_published(root, problems), drafts, problems, allow_guid_change)
-    for d in drafts:
-        ep = d.episode
-        if ep.audio is None and not ep.is_paid:
-            message = ("expected a recording (episodes/<stem>.mp3, .m4a or .wav, a folder of "
-                       "sections, or an audio: key), got none")
-            if strict:
-                problems.add(ep.source, "audio", message + " (an error with --strict)")
-            else:
-                problems.warn(ep.source, "audio", message + ": page built, left out of the feed")
     problems.raise_if_any()
     assert show is not None
 
