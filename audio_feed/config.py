@@ -243,9 +243,7 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
             problems.add(path, key, expected("an http:// or https:// URL", v[key]))
     templates = None
     if "templates" in v:
-        templates = inside_show(root, v["templates"])
-        if templates is None or not templates.is_dir():
-            problems.add(path, "templates", expected("a folder inside the show", v["templates"]))
+        templates = _templates(root, v["templates"], problems, path)
 
     audio = _audio_settings(v.get("audio", {}), problems, path)
 
@@ -276,6 +274,21 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
         templates=templates,
         audio=audio,
     )
+
+
+def _templates(root: Path, value: str, problems: Problems, path: Path) -> Path | None:
+    """The templates folder; it and every file in it must stay inside the show."""
+    folder = inside_show(root, value)
+    if folder is None or not folder.is_dir():
+        problems.add(path, "templates", expected("a folder inside the show", value))
+        return None
+    for found in sorted(folder.rglob("*")):
+        if inside_show(root, found) is None:
+            problems.add(path, "templates", described(
+                "templates inside the show folder",
+                f"{found.relative_to(folder).as_posix()!r}, a link to a file outside it"))
+            return None
+    return folder
 
 
 def _audio_settings(data: dict[str, Any], problems: Problems, path: Path) -> AudioSettings:

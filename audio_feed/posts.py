@@ -471,6 +471,9 @@ def local_image(root: Path, source: Path, src: str) -> tuple[Path | None, str]:
         return None, expected("an image inside the show folder", src)
     if any(part.startswith(".") for part in target.relative_to(root.resolve()).parts):
         return None, expected("an image outside hidden files and folders (the cache)", src)
+    if control_characters(target.name):
+        return None, described(f"an image file name in {ILLEGAL_TEXT}",
+                               f"{control_characters(target.name)} in {target.name!r}")
     if not target.is_file():
         rel = target.relative_to(root.resolve()).as_posix()
         return None, described("an image file", f"{src!r}, and there is no {rel} "
@@ -490,12 +493,14 @@ def _place_image(root: Path, source: Path, src: str, images: list[Image],
         return None
     for known in images:
         if known.source == target:
-            return known.target
-    name = f"images/{target.name}"
-    if any(i.target == name for i in images):
-        name = f"images/{len(images)}-{target.name}"
+            return urllib.parse.quote(known.target)
+    # Unique as a case-insensitive file system sees it, whatever the files are named.
+    taken = {i.target.casefold() for i in images}
+    name, n = f"images/{target.name}", 1
+    while name.casefold() in taken:
+        name, n = f"images/{n}-{target.name}", n + 1
     images.append(Image(target, name))
-    return name
+    return urllib.parse.quote(name)
 
 
 def _parse(source: Path, text: str, problems: Problems) -> tuple[dict[Any, Any], str] | None:
@@ -620,15 +625,9 @@ def _recording(root: Path, source: Path, meta: dict[str, Any], problems: Problem
     return audio, sections, tags.read_duration(audio) if audio else None
 
 
-def read_post(root: Path, source: Path, problems: Problems,
-              strict: bool = False) -> Draft | None:
-    """Read and validate one post; problems go to ``problems``; None when it failed.
-
-    Warnings are recorded even when the post has errors, so one run shows everything.
-    A paid post or a draft is read but its recording is neither checked nor measured:
-    it is never published. With ``strict``, a missing or damaged recording is an error.
-    """
-    before = len(problems.items)
+def _load(root: Path, source: Path, problems: Problems
+          ) -> tuple[str, str, dict[Any, Any]] | None:
+    """A post's text (a BOM dropped), body and raw front matter; None on a problem."""
     if inside_show(root, source) is None:
         _add_link(problems, source, _OUTSIDE)
         return None
@@ -637,45 +636,57 @@ def read_post(root: Path, source: Path, problems: Problems,
         return None
     text = text.removeprefix("\ufeff")  # a BOM from a Windows editor
     parsed = _parse(source, text, problems)
-    if parsed is None:
-        return None
-    raw, content = parsed
-    tainted = _illegal_values(raw, problems, source)
-    _warn_unknown(raw, problems, source)
-    present = {str(k) for k in raw}
-    meta: dict[str, Any] = {k: v for k, v in raw.items() if str(k) not in tainted}
+    return None if parsed is None else (text, parsed[1], parsed[0])
 
-    title = _text_field(meta, "title", problems, source, required="title" not in tainted)
-    subtitle = _text_field(meta, "subtitle", problems, source) or _text_field(
-        meta, "description", problems, source)
-    post_id = _text_field(meta, "post_id", problems, source,
-                          required="post_id" not in tainted)
-    ptype = _text_field(meta, "type", problems, source) or "newsletter"
-    audience = _choice(meta, "audience", AUDIENCES, problems, source)
-    visibility = _choice(meta, "visibility", VISIBILITIES, problems, source)
-    episode_type = _choice(meta, "episode_type", EPISODE_TYPES, problems, source)
-    number = _number(meta, "episode", problems, source, 0)
-    season = _number(meta, "season", problems, source, 1)
-    guests = _guests(meta, problems, source)
-    explicit = _flag(meta, "explicit", problems, source)
-    draft = _flag(meta, "draft", problems, source) is True or _flag(
-        meta, "is_published", problems, source) is False
-    canonical_url = _url_field(meta, "canonical_url", problems, source)
+
+def _head(meta: dict[str, Any], tainted: set[str], present: set[str], problems: Problems,
+          source: Path) -> dict[str, Any]:
+    """The front-matter fields that become Episode fields as they are, validated.
+
+    A field already refused for its characters is not reported again as missing.
+    """
+    head: dict[str, Any] = {
+        "title": _text_field(meta, "title", problems, source,
+                             required="title" not in tainted),
+        "subtitle": _text_field(meta, "subtitle", problems, source) or _text_field(
+            meta, "description", problems, source),
+        "post_id": _text_field(meta, "post_id", problems, source,
+                               required="post_id" not in tainted),
+        "type": _text_field(meta, "type", problems, source) or "newsletter",
+        "audience": _choice(meta, "audience", AUDIENCES, problems, source),
+        "visibility": _choice(meta, "visibility", VISIBILITIES, problems, source),
+        "episode_type": _choice(meta, "episode_type", EPISODE_TYPES, problems, source),
+        "number": _number(meta, "episode", problems, source, 0),
+        "season": _number(meta, "season", problems, source, 1),
+        "guests": _guests(meta, problems, source),
+        "explicit": _flag(meta, "explicit", problems, source),
+        "draft": _flag(meta, "draft", problems, source) is True or _flag(
+            meta, "is_published", problems, source) is False,
+        "canonical_url": _url_field(meta, "canonical_url", problems, source),
+    }
     when = _date(meta, present, problems, source)
-    private = draft or audience in PAID_AUDIENCES or visibility in PAID_VISIBILITIES
+    head["date"] = when.astimezone(dt.UTC) if when is not None else None
+    return head
 
-    chapters: tuple[Chapter, ...] = ()
+
+def _chapters(root: Path, source: Path, meta: dict[str, Any], tainted: set[str],
+              problems: Problems) -> tuple[Chapter, ...]:
+    """Chapters from the front matter, else from a sidecar file."""
     if "chapters" in meta:
-        if not isinstance(meta["chapters"], list):
-            problems.add(source, "chapters", expected("a list of 'HH:MM:SS Title' lines",
-                                                      meta["chapters"]))
-        else:
-            chapters = parse_chapter_lines(meta["chapters"], problems, source, "chapters")
-    elif "chapters" not in tainted:
-        chapters = _sidecar_chapters(root, source, problems) or ()
+        if isinstance(meta["chapters"], list):
+            return parse_chapter_lines(meta["chapters"], problems, source, "chapters")
+        problems.add(source, "chapters", expected("a list of 'HH:MM:SS Title' lines",
+                                                  meta["chapters"]))
+        return ()
+    if "chapters" in tainted:
+        return ()
+    return _sidecar_chapters(root, source, problems) or ()
 
-    # Images: relative sources must exist inside the show; they are copied beside the page.
-    images: list[Image] = []
+
+def _render(root: Path, source: Path, text: str, content: str, images: list[Image],
+            problems: Problems) -> markdown.Rendered:
+    """The body as HTML; its local images, which must pass the image rule, are added
+    to ``images`` to be copied beside the page."""
     placed: dict[str, str | None] = {}
 
     def place(src: str) -> str | None:
@@ -685,6 +696,32 @@ def read_post(root: Path, source: Path, problems: Problems,
 
     rendered = markdown.render(content, place)
     _check_body(text, rendered, problems, source)
+    return rendered
+
+
+def read_post(root: Path, source: Path, problems: Problems,
+              strict: bool = False) -> Draft | None:
+    """Read and validate one post; problems go to ``problems``; None when it failed.
+
+    Warnings are recorded even when the post has errors, so one run shows everything.
+    A paid post or a draft is read but its recording is neither checked nor measured:
+    it is never published. With ``strict``, a missing or damaged recording is an error.
+    """
+    before = len(problems.items)
+    loaded = _load(root, source, problems)
+    if loaded is None:
+        return None
+    text, content, raw = loaded
+    tainted = _illegal_values(raw, problems, source)
+    _warn_unknown(raw, problems, source)
+    meta: dict[str, Any] = {k: v for k, v in raw.items() if str(k) not in tainted}
+    head = _head(meta, tainted, {str(k) for k in raw}, problems, source)
+    private = head["draft"] or (head["audience"] in PAID_AUDIENCES
+                                or head["visibility"] in PAID_VISIBILITIES)
+
+    chapters = _chapters(root, source, meta, tainted, problems)
+    images: list[Image] = []
+    rendered = _render(root, source, text, content, images, problems)
     cover = _cover(root, source, meta, images, problems)
 
     audio: Path | None = None
@@ -706,33 +743,21 @@ def read_post(root: Path, source: Path, problems: Problems,
 
     if len(problems.items) > before:
         return None
-    assert title is not None and post_id is not None and when is not None
+    assert head["title"] is not None and head["post_id"] is not None
+    assert head["date"] is not None
     episode = Episode(
         stem=source.stem,
         source=source,
-        title=title,
-        subtitle=subtitle,
-        summary=subtitle or summary(rendered.text),
-        date=when.astimezone(dt.UTC),
-        post_id=post_id,
-        type=ptype,
-        audience=audience,
-        visibility=visibility,
+        **head,
+        summary=head["subtitle"] or summary(rendered.text),
         audio=audio,
         chapters=chapters,
-        number=number,
-        season=season,
-        episode_type=episode_type,
-        explicit=explicit,
         html=rendered.html,
         text=rendered.text,
         images=tuple(images),
         sections=sections,
         section_titles=section_titles,
         section_texts=section_texts,
-        guests=guests,
-        draft=draft,
-        canonical_url=canonical_url,
         cover=cover,
         extra=tuple(sorted((k, v) for k, v in meta.items() if k not in _KNOWN)),
     )

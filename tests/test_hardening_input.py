@@ -122,7 +122,7 @@ def test_images_from_markdown_and_raw_html_are_placed_once(tiny_show: Path,
     build.Builder(build.load(tiny_show), out, 2, build.Reporter()).build()
     page = (out / "episodes/one/index.html").read_text()
     assert page.count('src="images/map.png"') == 2
-    assert 'src="images/my pic.gif"' in page and "https://example.org/x.png" in page
+    assert 'src="images/my%20pic.gif"' in page and "https://example.org/x.png" in page
     assert sorted(p.name for p in (out / "episodes/one/images").iterdir()) == [
         "map.png", "my pic.gif"]
 
@@ -353,3 +353,37 @@ def test_recursive_and_aliased_yaml_is_walked_once(tiny_show: Path, run: Run) ->
                                            "visibility: public\n" + extra))
     result = run("check", tiny_show)
     assert result.exit_code == 0, result.stderr
+
+
+def test_image_names_never_collide_in_the_site(tiny_show: Path, tmp_path: Path) -> None:
+    eps = tiny_show / "episodes"
+    for folder in ("a", "b", "c"):
+        (eps / folder).mkdir()
+    write_artwork(eps / "a/x.png", (10, 10))
+    write_artwork(eps / "b/x.png", (11, 11))
+    write_artwork(eps / "c/1-x.png", (12, 12))
+    write_artwork(eps / "c/X.png", (13, 13))
+    write_artwork(eps / "c/a#b?.png", (14, 14))
+    one = eps / "one.md"
+    one.write_text(one.read_text().replace(
+        "Hello listeners.", "![1](a/x.png) ![2](b/x.png) ![3](c/1-x.png) ![4](c/X.png) "
+                            "![5](c/a%23b%3F.png)"))
+    out = tmp_path / "site"
+    build.Builder(build.load(tiny_show), out, 2, build.Reporter()).build()
+    names = sorted(p.name.casefold() for p in (out / "episodes/one/images").iterdir())
+    assert len(names) == len(set(names)) == 5
+    page = (out / "episodes/one/index.html").read_text()
+    assert 'src="images/a%23b%3F.png"' in page
+
+
+def test_a_template_linking_out_of_the_show_is_refused(tiny_show: Path, run: Run) -> None:
+    (tiny_show / "templates").mkdir()
+    secret = tiny_show.parent / "secret.html"
+    secret.write_text("{% extends 'base.html' %}")
+    (tiny_show / "templates/episode.html").symlink_to(secret)
+    toml = tiny_show / "podcast.toml"
+    toml.write_text(toml.read_text() + 'templates = "templates"\n')
+    result = run("check", tiny_show)
+    assert errors(result.stderr) == [
+        "podcast.toml: templates: expected templates inside the show folder, got "
+        "'episode.html', a link to a file outside it"]
