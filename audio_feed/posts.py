@@ -139,7 +139,8 @@ def find_posts(root: Path) -> list[Path]:
     Dot names such as '...md' and '.x.md' are found too, and refused by ``check_stems``:
     a post never vanishes without a word.
     """
-    return sorted(p for p in (root / "episodes").glob("*.md") if not p.name.startswith("_"))
+    return sorted(p for p in (root / "episodes").glob("*.md")
+                  if not p.name.startswith("_") and not p.is_dir())
 
 
 def stem_problem(stem: str) -> str | None:
@@ -628,8 +629,12 @@ def _recording(root: Path, source: Path, meta: dict[str, Any], problems: Problem
 def _load(root: Path, source: Path, problems: Problems
           ) -> tuple[str, str, dict[Any, Any]] | None:
     """A post's text (a BOM dropped), body and raw front matter; None on a problem."""
-    if inside_show(root, source) is None:
+    resolved = inside_show(root, source)
+    if resolved is None:
         _add_link(problems, source, _OUTSIDE)
+        return None
+    if not resolved.is_file():
+        _add_link(problems, source, described("a post file", "a link to nothing"))
         return None
     text = problems.read_text(source)
     if text is None:
