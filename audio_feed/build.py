@@ -90,6 +90,9 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
         seen.setdefault(d.episode.post_id, d.episode.source)
 
     if show is not None:
+        for music in (show.intro, show.outro):
+            if music is not None:
+                posts.check_whole(music, problems, strict)
         _check_lengths(show, drafts, problems)
         site.check_templates(show, problems)
     _check_guids(read_published(root, problems), drafts, problems, allow_guid_change)

@@ -600,6 +600,18 @@ def _check_body(text: str, rendered: markdown.Rendered, problems: Problems,
                                                f"{bad}, written as a character reference"))
 
 
+def check_whole(path: Path, problems: Problems, strict: bool) -> None:
+    """Warn (with ``strict``, refuse) when a recording holds less than its header says."""
+    damage = tags.truncation(path)
+    if damage is not None:
+        message = (f"recording is truncated or damaged: the header says {damage[0]:.1f} s, "
+                   f"the file holds about {damage[1]:.1f} s")
+        if strict:
+            problems.add(path, None, message + " (an error with --strict)")
+        else:
+            problems.warn(path, None, message)
+
+
 def _recording(root: Path, source: Path, meta: dict[str, Any], problems: Problems,
                strict: bool) -> tuple[Path | None, tuple[Path, ...], float | None]:
     """The recording of a public post, its sections and its length in seconds."""
@@ -613,14 +625,7 @@ def _recording(root: Path, source: Path, meta: dict[str, Any], problems: Problem
         else:
             problems.warn(source, "audio", message + ": page built, left out of the feed")
     for f in sections or ((audio,) if audio else ()):
-        damage = tags.truncation(f)
-        if damage is not None:
-            message = (f"recording is truncated or damaged: the header says {damage[0]:.1f} s, "
-                       f"the file holds about {damage[1]:.1f} s")
-            if strict:
-                problems.add(f, None, message + " (an error with --strict)")
-            else:
-                problems.warn(f, None, message)
+        check_whole(f, problems, strict)
     if sections:
         return audio, sections, sum(tags.read_duration(f) for f in sections)
     return audio, sections, tags.read_duration(audio) if audio else None

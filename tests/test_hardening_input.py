@@ -397,3 +397,10 @@ def test_odd_post_files_are_input_errors(tiny_show: Path, run: Run) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert errors(result.stderr) == [
         "episodes/gone.md: expected a post file, got a link to nothing"]
+
+
+def test_a_truncated_intro_is_a_warning_too(truncated_show: Path, run: Run) -> None:
+    eps = truncated_show / "episodes"
+    shutil.copy(eps / "one.mp3", eps / "intro.mp3")
+    result = run("check", truncated_show)
+    assert "warning: episodes/intro.mp3: recording is truncated or damaged" in result.stderr
