@@ -156,8 +156,9 @@ def stem_problem(stem: str) -> str | None:
 
 
 def _fold(stem: str) -> str:
-    """What a case-insensitive, normalising file system (macOS, Windows) sees."""
-    return unicodedata.normalize("NFC", stem).casefold()
+    """What a case-insensitive, normalising file system (macOS, Windows) sees; Windows
+    also drops trailing dots and spaces."""
+    return unicodedata.normalize("NFC", stem).casefold().rstrip(". ")
 
 
 def check_stems(sources: list[Path], problems: Problems) -> list[Path]:

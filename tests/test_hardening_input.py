@@ -404,3 +404,15 @@ def test_a_truncated_intro_is_a_warning_too(truncated_show: Path, run: Run) -> N
     shutil.copy(eps / "one.mp3", eps / "intro.mp3")
     result = run("check", truncated_show)
     assert "warning: episodes/intro.mp3: recording is truncated or damaged" in result.stderr
+
+
+@pytest.mark.parametrize("other", ["ONE", "one.", "one ", "o\u0301ne"])
+def test_stems_one_file_system_would_merge_are_refused(tiny_show: Path, other: str) -> None:
+    eps = tiny_show / "episodes"
+    if other == "o\u0301ne":  # NFD against NFC: the same name on macOS
+        (eps / "\u00f3ne.md").write_text(post("Composed", "9.c"))
+    (eps / f"{other}.md").write_text(post("Other", "9.o"))
+    problems = Problems(tiny_show)
+    posts.check_stems(posts.find_posts(tiny_show), problems)
+    assert len(problems.items) == 1
+    assert "no other post has when case is ignored" in problems.items[0].message
