@@ -25,7 +25,7 @@ from frontmatter.default_handlers import YAMLHandler
 from . import markdown, tags
 from .config import inside_show
 from .errors import Problem, Problems, described, expected
-from .images import image_problem
+from .images import image_problem, inspect
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
 from .text import control_characters, first_illegal_line, hms, parse_hms, summary
 
@@ -65,8 +65,8 @@ FIELDS: tuple[Field, ...] = (
     Field("is_published", "Substack's flag: false makes the post a draft (see draft)."),
     Field("canonical_url", "The post's original address (http or https), given to search "
           "engines as the page's canonical link."),
-    Field("cover_image", "The episode's own cover: an image inside the show (same rules as "
-          "images in the body) or an http(s) URL."),
+    Field("cover_image", "The episode's own cover: a PNG or JPEG inside the show (same rules "
+          "as images in the body) or an http(s) URL."),
 )
 _KNOWN = {f.name for f in FIELDS}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -787,4 +787,11 @@ def _cover(root: Path, source: Path, meta: dict[str, Any], images: list[Image],
             problems.add(source, "cover_image", expected("an http:// or https:// URL", value))
             return None
         return value
+    target, _ = local_image(root, source, value)
+    info = inspect(target) if target is not None else None
+    if info is not None and info.format not in ("PNG", "JPEG"):
+        # Podcast apps show only these as an episode's image.
+        problems.add(source, "cover_image", described(
+            "a PNG or JPEG image", f"a {info.format} image ({value})"))
+        return None
     return _place_image(root, source, value, images, problems, "cover_image")
