@@ -72,6 +72,7 @@ _KNOWN = {f.name for f in FIELDS}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 DATE_FIELDS = ("email_sent_at", "post_date", "date")
 """The date fields, most preferred first."""
+MAX_STEM_BYTES = 200
 _STEM_CHARS = re.compile(r"[/\\?#%]")
 ILLEGAL_TEXT = "text without control characters"
 
@@ -152,6 +153,9 @@ def stem_problem(stem: str) -> str | None:
     if not stem or stem.startswith(".") or _STEM_CHARS.search(stem) or control_characters(stem):
         return ("a post file name that can name a page: not starting with a dot, "
                 "without / \\ ? # % or control characters")
+    if len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        return (f"a post file name of at most {MAX_STEM_BYTES} bytes (its audio file adds "
+                f"a version to it, and file names stop at 255)")
     return None
 
 

@@ -416,3 +416,13 @@ def test_stems_one_file_system_would_merge_are_refused(tiny_show: Path, other: s
     posts.check_stems(posts.find_posts(tiny_show), problems)
     assert len(problems.items) == 1
     assert "no other post has when case is ignored" in problems.items[0].message
+
+
+def test_a_stem_too_long_for_its_audio_name_is_refused(tiny_show: Path, run: Run) -> None:
+    name = "é" * 120 + ".md"  # 243 bytes: a file system takes it, its audio name would not
+    (tiny_show / "episodes" / name).write_text(post("Long", "9.long"))
+    result = run("check", tiny_show)
+    [line] = errors(result.stderr)
+    assert line.startswith(
+        f"episodes/{name}: expected a post file name of at most 200 bytes (its audio file "
+        f"adds a version to it, and file names stop at 255), got 'ééé")
