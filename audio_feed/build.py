@@ -49,14 +49,15 @@ class ShowPlan:
 
     show: Show
     episodes: tuple[Episode, ...]
-    """All posts, newest first, paid ones included."""
+    """All posts, newest first, paid ones and drafts included."""
     warnings: tuple[Problem, ...]
     published: published.Record = field(default_factory=dict)
     """The published record, read once while loading."""
 
     @property
     def public(self) -> list[Episode]:
-        return [e for e in self.episodes if not e.is_paid]
+        """What may be published: neither paid nor a draft."""
+        return [e for e in self.episodes if e.is_public]
 
     @property
     def to_render(self) -> list[Episode]:
@@ -80,10 +81,11 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
     sources = posts.find_posts(root)
     if not sources:
         problems.add(root / "episodes", None, "expected posts (episodes/*.md), got none")
-    for source in sources:
-        draft = posts.read_post(root, source, problems)
+    for source in posts.check_stems(sources, problems):
+        draft = posts.read_post(root, source, problems, strict)
         if draft:
             drafts.append(draft)
+    posts.check_private_files(drafts, problems)
 
     seen: dict[str, Path] = {}
     for d in drafts:
@@ -94,19 +96,13 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
         seen.setdefault(d.episode.post_id, d.episode.source)
 
     if show is not None:
+        for music in (show.intro, show.outro):
+            if music is not None:
+                posts.check_whole(music, problems, strict)
         _check_lengths(show, drafts, problems)
         site.check_templates(show, problems)
     record = read_published(root, problems, out)
     _check_guids(record, drafts, problems, allow_guid_change)
-    for d in drafts:
-        ep = d.episode
-        if ep.audio is None and not ep.is_paid:
-            message = ("expected a recording (episodes/<stem>.mp3, .m4a or .wav, a folder of "
-                       "sections, or an audio: key), got none")
-            if strict:
-                problems.add(ep.source, "audio", message + " (an error with --strict)")
-            else:
-                problems.warn(ep.source, "audio", message + ": page built, left out of the feed")
     problems.raise_if_any()
     assert show is not None
 
@@ -115,7 +111,7 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
 
 
 def _in_feed(ep: Episode) -> bool:
-    return not ep.is_paid and ep.audio is not None
+    return ep.is_public and ep.audio is not None
 
 
 def _numbered(drafts: list[Episode], record: published.Record) -> list[Episode]:

@@ -152,10 +152,11 @@ def check(show_dir: Path, base_url: str | None, strict: bool, allow_guid_change:
     """
     plan = build.check(show_dir, base_url, strict, allow_guid_change, out)
     _warnings(plan)
-    paid = sum(e.is_paid for e in plan.episodes)
+    paid = sum(e.is_paid and not e.is_draft for e in plan.episodes)
+    drafts = sum(e.is_draft for e in plan.episodes)
     click.echo(f"ok: {_count(len(plan.episodes), 'post')}, "
                f"{_count(len(plan.to_render), 'episode')} for the public feed, "
-               f"{paid} paid (kept out of it)")
+               f"{paid} paid, {_count(drafts, 'draft')} (kept out of it)")
 
 
 @cli.command(name="build", short_help="Build the site: audio, feed.xml and pages.")

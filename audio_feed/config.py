@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,9 @@ CONFIG_NAME = "podcast.toml"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LANG = LANGUAGE
 _BITRATE = re.compile(r"^(\d{2,3})k$")
+# A DNS name (letters, digits, hyphens, dots; IDNs as punycode or Unicode letters), an
+# IPv4 address, or an IPv6 address in brackets (urlsplit gives it without them).
+_HOST = re.compile(r"^(?:[\w-]+(?:\.[\w-]+)*\.?|[0-9a-f:.]*:[0-9a-f:.]*)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,29 @@ def _check_table(
     return good
 
 
+def inside_show(root: Path, value: Path | str) -> Path | None:
+    """``value`` (relative to the show folder, or absolute) with every symlink resolved,
+    or None when it ends up outside the show folder or cannot be resolved at all.
+
+    The one rule for every file the show names or audio-feed finds in it (posts,
+    recordings, sections, chapter files, images, artwork, intro, outro, templates):
+    a symlink is followed, and what it points at must still be inside the show.
+    """
+    if isinstance(value, str) and (not value.strip() or control_characters(value)):
+        return None
+    try:
+        base = root.resolve()
+        resolved = (base / value).resolve()
+        resolved.exists()  # raises on a name too long for the file system
+    except (OSError, ValueError, RuntimeError):  # a NUL, a loop of symlinks, a long name
+        return None
+    return resolved if resolved.is_relative_to(base) else None
+
+
 def inside(root: Path, value: str, problems: Problems, path: Path, field: str) -> Path | None:
-    """Resolve a path given in the show's files; it must stay inside the show folder."""
-    candidate = (root / value).resolve()
-    if not candidate.is_relative_to(root.resolve()):
+    """Resolve a path given in the show's files; it must be a file inside the show folder."""
+    candidate = inside_show(root, value)
+    if candidate is None:
         problems.add(path, field, expected("a path inside the show folder", value))
         return None
     if not candidate.is_file():
@@ -130,8 +153,20 @@ def inside(root: Path, value: str, problems: Problems, path: Path, field: str) -
 
 
 def normalise_base_url(url: str) -> str | None:
-    """The base URL with exactly one trailing slash, or None if it is not http(s)."""
-    if not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+    """The base URL with exactly one trailing slash, or None if it is not an http(s)
+    URL a feed can point at: a host, a valid port, no query, fragment, user name,
+    spaces or control characters."""
+    if not url or control_characters(url) or any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # raises ValueError on a port that is not a number 0-65535
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if (parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment
+            or "?" in url or "#" in url or parts.username is not None or port == 0
+            or not _HOST.match(host)):
         return None
     return url.rstrip("/") + "/"
 
@@ -160,7 +195,7 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
     if text is None:
         return None
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))  # a BOM from a Windows editor
     except tomllib.TOMLDecodeError as e:
         problems.add(path, None, f"expected valid TOML, got a syntax error: {e}")
         return None
@@ -211,9 +246,7 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
             problems.add(path, key, expected("an http:// or https:// URL", v[key]))
     templates = None
     if "templates" in v:
-        templates = (root / v["templates"]).resolve()
-        if not templates.is_dir() or not templates.is_relative_to(root.resolve()):
-            problems.add(path, "templates", expected("a folder inside the show", v["templates"]))
+        templates = _templates(root, v["templates"], problems, path)
 
     audio = _audio_settings(v.get("audio", {}), problems, path)
 
@@ -244,6 +277,21 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
         templates=templates,
         audio=audio,
     )
+
+
+def _templates(root: Path, value: str, problems: Problems, path: Path) -> Path | None:
+    """The templates folder; it and every file in it must stay inside the show."""
+    folder = inside_show(root, value)
+    if folder is None or not folder.is_dir():
+        problems.add(path, "templates", expected("a folder inside the show", value))
+        return None
+    for found in sorted(folder.rglob("*")):
+        if inside_show(root, found) is None:
+            problems.add(path, "templates", described(
+                "templates inside the show folder",
+                f"{found.relative_to(folder).as_posix()!r}, a link to a file outside it"))
+            return None
+    return folder
 
 
 def _audio_settings(data: dict[str, Any], problems: Problems, path: Path) -> AudioSettings:

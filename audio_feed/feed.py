@@ -14,6 +14,7 @@ import uuid
 from email.utils import formatdate
 from html import escape
 from typing import Any
+from urllib.parse import urljoin
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -102,6 +103,8 @@ class _EpisodeExtension(BaseEntryExtension):  # type: ignore[misc]
             _sub(entry, p + "season", str(page.episode.season))
         if page.episode.number is not None:
             _sub(entry, p + "episode", str(page.episode.number))
+        if page.episode.cover:
+            _sub(entry, i + "image", href=urljoin(page.url, page.episode.cover))
         for guest in page.episode.guests:
             _sub(entry, p + "person", guest, role="guest")
         return entry

@@ -10,6 +10,12 @@ from PIL import Image, UnidentifiedImageError
 ARTWORK_MIN = 1400
 ARTWORK_MAX = 3000
 _FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+IMAGE_TYPES = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "GIF": (".gif",),
+               "WEBP": (".webp",)}
+"""The types a post may show, with their extensions. SVG is refused: it can carry
+scripts and links, and checking it safely needs an XML sanitiser of its own."""
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+"""No page needs a bigger image; a bigger "image" is a mistake (a video, an archive)."""
 
 
 @dataclass(frozen=True)
@@ -25,8 +31,29 @@ def inspect(path: Path) -> ImageInfo | None:
     try:
         with Image.open(path) as im:
             return ImageInfo(im.format or "", im.width, im.height, im.mode)
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
         return None
+
+
+def image_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be shown on a page, as 'expected ..., got ...', or None.
+
+    Only the file's head is read: Pillow identifies an image without decoding it.
+    """
+    kinds = "a PNG, JPEG, GIF or WebP image"
+    size = path.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        return (f"expected {kinds} of at most {MAX_IMAGE_BYTES // 2**20} MB, "
+                f"got {size / 2**20:.1f} MB")
+    info = inspect(path)
+    if info is None:
+        return f"expected {kinds}, got a file that is not an image"
+    if info.format not in IMAGE_TYPES:
+        return f"expected {kinds}, got {info.format or 'an unknown'} image"
+    if path.suffix.lower() not in IMAGE_TYPES[info.format]:
+        return (f"expected the extension to match the real type ({info.format}), "
+                f"got '{path.suffix}'")
+    return None
 
 
 def artwork_problems(path: Path) -> list[str]:

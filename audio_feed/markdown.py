@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -68,18 +67,19 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
             texts.append(_plain(tok))
             if not (i > 0 and tokens[i - 1].type == "heading_open"):
                 (sections[-1][1] if sections else opening).append(_plain(tok))
-            for child in tok.children or []:
-                if child.type == "image":
-                    src = str(child.attrGet("src") or "")
-                    images.append(src)
-                    # markdown-it percent-encodes what the post wrote; the file on
-                    # disk has the name as written, and its URL is encoded again.
-                    placed = place_image(unquote(src)) if place_image else None
-                    if placed is not None:
-                        child.attrSet("src", quote(placed, safe="/"))
+            images.extend(str(child.attrGet("src") or "") for child in tok.children or []
+                          if child.type == "image")
     html = md.renderer.render(tokens, md.options, {})
+
+    # Every <img> that survives the sanitiser, from Markdown or raw HTML alike, is
+    # placed here: no local source reaches the page without passing the image rule.
+    def placed(tag: str, attr: str, value: str) -> str:
+        if tag == "img" and attr == "src" and place_image is not None:
+            return place_image(value) or value
+        return value
+
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS,
-                      link_rel="noopener noreferrer")
+                      link_rel="noopener noreferrer", attribute_filter=placed)
     return Rendered(clean, "\n\n".join(t for t in texts if t.strip()), tuple(images),
                     tuple(headings),
                     tuple((h, "\n".join(t for t in body if t.strip())) for h, body in sections),

@@ -160,6 +160,12 @@ class Episode:
     """Whether the first section is the opening, the text before the first heading."""
     guests: tuple[str, ...] = ()
     """Guest names (podcast:person role="guest")."""
+    draft: bool = False
+    """A draft (``draft: true`` or ``is_published: false``): never published."""
+    canonical_url: str | None = None
+    """The post's original address, the page's canonical link."""
+    cover: str | None = None
+    """The episode's cover image: an http(s) URL, or a path in the episode's folder."""
     extra: tuple[tuple[str, Any], ...] = ()
     """Front-matter keys audio-feed does not know, kept as they were."""
 
@@ -172,6 +178,15 @@ class Episode:
     @property
     def is_paid(self) -> bool:
         return self.audience in PAID_AUDIENCES or self.visibility in PAID_VISIBILITIES
+
+    @property
+    def is_draft(self) -> bool:
+        return self.draft
+
+    @property
+    def is_public(self) -> bool:
+        """Whether anything of this post may reach the site or the feed."""
+        return not (self.is_paid or self.is_draft)
 
     @property
     def slug(self) -> str:

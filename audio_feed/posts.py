@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import math
 import re
+import unicodedata
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +23,12 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from . import markdown, tags
+from .config import inside_show
 from .constants import EPISODE_TYPES
-from .errors import Problems, described, expected
-from .model import Chapter, Episode, Image
-from .text import control_characters, hms, parse_hms, summary
+from .errors import Problem, Problems, described, expected
+from .images import image_problem, inspect
+from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
+from .text import control_characters, first_illegal_line, hms, parse_hms, summary
 
 AUDIENCES = ("everyone", "only_free", "only_paid", "founding")
 VISIBILITIES = ("public", "paid", "founding")
@@ -39,8 +44,11 @@ FIELDS: tuple[Field, ...] = (
     Field("title", "Episode title (required; no episode number in it)."),
     Field("subtitle", "One-line summary shown under the title and in players."),
     Field("description", "Alternative to subtitle, as some exports name it."),
-    Field("date", "Publication date, ISO 8601 (required unless email_sent_at is given)."),
+    Field("date", "Publication date, ISO 8601 (required unless email_sent_at or post_date "
+          "is given)."),
     Field("email_sent_at", "When the newsletter went out (ISO 8601); preferred over date."),
+    Field("post_date", "Substack's publication date (ISO 8601); used when email_sent_at "
+          "is not given, preferred over date."),
     Field("post_id", "Permanent id, the episode GUID (required; never change it)."),
     Field("type", "newsletter, podcast, thread, ... (kept for templates)."),
     Field("audience", "everyone (default), only_free, only_paid or founding."),
@@ -54,9 +62,20 @@ FIELDS: tuple[Field, ...] = (
     Field("episode_type", "full (default), trailer or bonus."),
     Field("explicit", "true or false; defaults to the show's setting."),
     Field("guests", "List of guest names (podcast:person role guest)."),
+    Field("draft", "true: a draft, left out of the site and the feed like a paid post."),
+    Field("is_published", "Substack's flag: false makes the post a draft (see draft)."),
+    Field("canonical_url", "The post's original address (http or https), given to search "
+          "engines as the page's canonical link."),
+    Field("cover_image", "The episode's own cover: a PNG or JPEG inside the show (same rules "
+          "as images in the body) or an http(s) URL."),
 )
 _KNOWN = {f.name for f in FIELDS}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+DATE_FIELDS = ("email_sent_at", "post_date", "date")
+"""The date fields, most preferred first."""
+MAX_STEM_BYTES = 200
+_STEM_CHARS = re.compile(r"[/\\?#%]")
+ILLEGAL_TEXT = "text without control characters"
 
 
 class _FrontMatter(YAMLHandler):
@@ -68,7 +87,9 @@ class _FrontMatter(YAMLHandler):
 
     def load(self, fm: str, **kwargs: object) -> Any:
         self.raw = yaml.load(fm, Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
-        return self.raw if isinstance(self.raw, dict) else {}
+        # python-frontmatter passes the keys as keyword arguments, which must be text:
+        # the mapping is read from ``raw`` instead, where a key such as 1 gets our message.
+        return {}
 
 
 class _TextDates(yaml.SafeLoader):
@@ -87,10 +108,122 @@ class Draft:
 
     episode: Episode
     audio_seconds: float | None
+    owned: tuple[Path, ...] = ()
+    """For a paid post or a draft: the files and folders nothing public may take."""
+
+
+def _owned(root: Path, source: Path, meta: dict[str, Any]) -> tuple[Path, ...]:
+    """What a post owns: itself, its chapter files, its recording(s) and its folder."""
+    names = [source, source.with_suffix(""), source.with_suffix(".chapters.txt"),
+             source.with_suffix(".chapters.json"),
+             *(source.with_suffix(ext) for ext in tags.AUDIO_EXTENSIONS)]
+    if isinstance(meta.get("audio"), str):
+        names.append(root / meta["audio"])
+    found = (inside_show(root, n) for n in names)
+    return tuple(p for p in found if p is not None)
+
+
+def check_private_files(drafts: list[Draft], problems: Problems) -> None:
+    """No public post may publish, as an image, a file a paid post or a draft owns."""
+    owned = [p for d in drafts if not d.episode.is_public for p in d.owned]
+    for d in drafts:
+        if not d.episode.is_public:
+            continue
+        for image in d.episode.images:
+            if any(image.source == p or image.source.is_relative_to(p) for p in owned):
+                problems.add(d.episode.source, "body", expected(
+                    "an image no paid post or draft owns", problems.rel(image.source)))
 
 
 def find_posts(root: Path) -> list[Path]:
-    return sorted(p for p in (root / "episodes").glob("*.md") if not p.name.startswith("_"))
+    """Every post: episodes/*.md but the _drafts-style names starting with '_'.
+
+    Dot names such as '...md' and '.x.md' are found too, and refused by ``check_stems``:
+    a post never vanishes without a word.
+    """
+    return sorted(p for p in (root / "episodes").glob("*.md")
+                  if not p.name.startswith("_") and not p.is_dir())
+
+
+def stem_problem(stem: str) -> str | None:
+    """Why a post's stem cannot name its page and audio files, or None when it can.
+
+    Every output path of a post is derived from its stem, so the stem must be one
+    path segment that stays in its folder and means the same in a URL.
+    """
+    if not stem or stem.startswith(".") or _STEM_CHARS.search(stem) or control_characters(stem):
+        return ("a post file name that can name a page: not starting with a dot, "
+                "without / \\ ? # % or control characters")
+    if len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        return (f"a post file name of at most {MAX_STEM_BYTES} bytes (its audio file adds "
+                f"a version to it, and file names stop at 255)")
+    return None
+
+
+def _fold(stem: str) -> str:
+    """What a case-insensitive, normalising file system (macOS, Windows) sees; Windows
+    also drops trailing dots and spaces."""
+    return unicodedata.normalize("NFC", stem).casefold().rstrip(". ")
+
+
+def check_stems(sources: list[Path], problems: Problems) -> list[Path]:
+    """The posts whose stems can name their outputs; a problem for each other one.
+
+    Two stems that differ only in case or Unicode normalisation are refused too: on
+    macOS and Windows they would write the same page and audio files.
+    """
+    good: list[Path] = []
+    seen: dict[str, Path] = {}
+    for source in sources:
+        why = stem_problem(source.name.removesuffix(".md"))
+        if why is not None:
+            # A name that cannot be printed is reported on its folder, quoted.
+            where = source.parent if control_characters(source.name) else source
+            problems.add(where, None, expected(why, source.name))
+            continue
+        other = seen.setdefault(_fold(source.stem), source)
+        if other is not source:
+            problems.add(source, None, expected(
+                f"a file name no other post has when case is ignored "
+                f"(also {problems.rel(other)})", source.name))
+            continue
+        good.append(source)
+    return good
+
+
+def _illegal_values(meta: dict[Any, Any], problems: Problems, path: Path) -> set[str]:
+    """Report every front-matter value (of any type, nested lists and tables included)
+    and every key holding a character no output can carry; the keys concerned."""
+    tainted: set[str] = set()
+    seen: set[int] = set()  # YAML aliases can share a list or make it hold itself
+
+    def walk(value: Any, field: str) -> bool:
+        if isinstance(value, list | tuple | set | dict):
+            if id(value) in seen:
+                return False
+            seen.add(id(value))
+        if isinstance(value, str):
+            bad = control_characters(value)
+            if bad:
+                problems.add(path, field, described(ILLEGAL_TEXT, f"{bad} in {value!r}"))
+            return bool(bad)
+        if isinstance(value, list | tuple | set):
+            return any([walk(v, f"{field}[{n}]") for n, v in enumerate(value, 1)])
+        if isinstance(value, dict):
+            return any([walk(k, field) or walk(v, f"{field}.{k}") for k, v in value.items()])
+        return False
+
+    for key, value in meta.items():
+        if not isinstance(key, str):
+            problems.add(path, str(key), expected("a key that is text", key))
+            tainted.add(str(key))
+        elif control_characters(key):
+            problems.add(path, "front matter", described(
+                f"keys in {ILLEGAL_TEXT}", f"{control_characters(key)} in {key!r}"))
+            tainted.add(key)
+        elif walk(value, key):
+            tainted.add(key)
+    return tainted
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:
@@ -119,11 +252,6 @@ def _text_field(meta: dict[str, Any], name: str, problems: Problems, path: Path,
         value = str(value)
     if not isinstance(value, str):
         problems.add(path, name, expected("text", value))
-        return None
-    bad = control_characters(value)
-    if bad:
-        problems.add(path, name, described("text without control characters",
-                                           f"{bad} in {value!r}"))
         return None
     return value.strip()
 
@@ -158,6 +286,10 @@ def parse_chapter_lines(lines: list[Any], problems: Problems, path: Path,
         if m is None or start is None:
             problems.add(path, f"{field}[{n}]", expected("'HH:MM:SS Title'", line))
             return ()
+        bad = control_characters(m.group(2))
+        if bad:
+            problems.add(path, f"{field}[{n}]", described(ILLEGAL_TEXT, f"{bad} in {line!r}"))
+            return ()
         chapters.append(Chapter(start, m.group(2)))
     return _ascending(chapters, problems, path, field, quote=lines)
 
@@ -175,17 +307,36 @@ def _ascending(chapters: list[Chapter], problems: Problems, path: Path, field: s
     return tuple(chapters)
 
 
-def _sidecar_chapters(source: Path, problems: Problems) -> tuple[Chapter, ...] | None:
+def _sidecar_text(root: Path, path: Path, problems: Problems) -> str | None:
+    """A chapters file as text (a BOM dropped), inside the show and printable; None
+    (with a problem recorded) when it is not."""
+    if inside_show(root, path) is None:
+        _add_link(problems, path, described("a chapters file inside the show folder",
+                                            "a link to a file outside it"))
+        return None
+    text = problems.read_text(path)
+    if text is None:
+        return None
+    text = text.removeprefix("\ufeff")
+    found = first_illegal_line(text)
+    if found is not None:
+        problems.add(path, "chapters", described(ILLEGAL_TEXT, f"{found[1]} on line {found[0]}"))
+        return None
+    return text
+
+
+def _sidecar_chapters(root: Path, source: Path, problems: Problems
+                      ) -> tuple[Chapter, ...] | None:
     txt = source.with_suffix(".chapters.txt")
     js = source.with_suffix(".chapters.json")
     if txt.is_file():
-        text = problems.read_text(txt)
+        text = _sidecar_text(root, txt, problems)
         if text is None:
             return ()
-        lines = [ln for ln in text.splitlines() if ln.strip()]
+        lines = [ln for ln in text.split("\n") if ln.strip()]
         return parse_chapter_lines(lines, problems, txt, "chapters")
     if js.is_file():
-        text = problems.read_text(js)
+        text = _sidecar_text(root, js, problems)
         if text is None:
             return ()
         try:
@@ -194,13 +345,22 @@ def _sidecar_chapters(source: Path, problems: Problems) -> tuple[Chapter, ...] |
             problems.add(js, None, described(
                 "valid JSON", f"a syntax error at line {e.lineno}, column {e.colno}: {e.msg}"))
             return ()
+        chapters: list[Chapter] | None
         try:
-            chapters = [Chapter(float(c["startTime"]), str(c["title"]))
-                        for c in data["chapters"]]
+            chapters = [Chapter(float(c["startTime"]), c["title"]) for c in data["chapters"]]
         except (ValueError, KeyError, TypeError):
+            chapters = None
+        if chapters is None or not all(
+                isinstance(c.title, str) and math.isfinite(c.start) and c.start >= 0
+                for c in chapters):
             problems.add(js, "chapters", described(
                 'a list of {"startTime": seconds, "title": text}', "something else"))
             return ()
+        for n, c in enumerate(chapters, 1):
+            if control_characters(c.title):
+                problems.add(js, f"chapters[{n}]", described(
+                    ILLEGAL_TEXT, f"{control_characters(c.title)} in {c.title!r}"))
+                return ()
         return _ascending(chapters, problems, js, "chapters")
     return None
 
@@ -217,12 +377,12 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
         if not isinstance(value, str) or not value.strip():
             problems.add(source, "audio", expected("a path inside the show folder", value))
             return None, ()
-        candidate = (root / value).resolve()
-        if not candidate.is_relative_to(root.resolve()):
+        candidate = inside_show(root, value)
+        if candidate is None:
             problems.add(source, "audio", expected("a path inside the show folder", value))
             return None, ()
         if candidate.is_dir():
-            return _sections(candidate, source, problems, required=True)
+            return _sections(root, candidate, source, problems, required=True)
         if not candidate.is_file():
             problems.add(source, "audio", expected("an existing audio file", value))
             return None, ()
@@ -240,8 +400,11 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
         problems.add(source, "audio", described(
             "one recording next to the post", ", ".join(problems.rel(f) for f in found)))
         return None, ()
+    if found and inside_show(root, found[0]) is None:
+        _add_link(problems, found[0], _OUTSIDE)
+        return None, ()
     if found and found[0].is_dir():
-        return _sections(found[0], source, problems, required=False)
+        return _sections(root, found[0], source, problems, required=False)
     if found:
         problem = tags.audio_problem(found[0])
         if problem:
@@ -257,7 +420,16 @@ def _section_files(folder: Path) -> list[Path]:
                   and not p.name.startswith("."))
 
 
-def _sections(folder: Path, source: Path, problems: Problems, required: bool
+_OUTSIDE = described("a file inside the show folder", "a link to a file outside it")
+
+
+def _add_link(problems: Problems, path: Path, message: str, field: str | None = None) -> None:
+    """A problem about a link itself, named as the user sees it in the show (naming
+    the resolved path would print where the link points, outside the show)."""
+    problems.items.append(Problem(f"{problems.rel(path.parent)}/{path.name}", field, message))
+
+
+def _sections(root: Path, folder: Path, source: Path, problems: Problems, required: bool
               ) -> tuple[Path | None, tuple[Path, ...]]:
     """A folder of numbered section files (01-intro.mp3, 02-...), played in name order."""
     files = _section_files(folder)
@@ -269,10 +441,16 @@ def _sections(folder: Path, source: Path, problems: Problems, required: bool
         return None, ()
     bad = False
     for f in files:
-        problem = tags.audio_problem(f)
-        if problem:
-            problems.add(f, None, problem)
-            bad = True
+        # The file name becomes a chapter title: it must be text every output can carry.
+        problem = (described(f"a file name in {ILLEGAL_TEXT}",
+                             f"{control_characters(f.name)} in {f.name!r}")
+                   if control_characters(f.name) else
+                   _OUTSIDE if inside_show(root, f) is None else tags.audio_problem(f))
+        if problem and control_characters(f.name):
+            problems.add(folder, None, problem)
+        elif problem:
+            _add_link(problems, f, problem)
+        bad = bad or problem is not None
     return (None, ()) if bad else (folder, tuple(files))
 
 
@@ -303,33 +481,58 @@ def _section_parts(rendered: markdown.Rendered, title: str | None, sections: tup
     return tuple(h for h, _ in titled), tuple(t for _, t in titled)
 
 
-def _place_image(root: Path, source: Path, src: str, images: list[Image],
-                 problems: Problems) -> str | None:
-    """Where a post's local image goes in the site (None: a remote image, left as is)."""
-    if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("//"):
-        return None
-    target = (source.parent / src).resolve()
-    if not target.is_relative_to(root.resolve()):
-        problems.add(source, "body", expected("an image inside the show folder", src))
-        return None
+def _is_remote(src: str) -> bool:
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I)) or src.startswith("//")
+
+
+def local_image(root: Path, source: Path, src: str) -> tuple[Path | None, str]:
+    """The file a post's local image source names (relative to the post), or None
+    with the reason, in 'expected ..., got ...' words.
+
+    The one image rule: a real PNG, JPEG, GIF or WebP file of sane size, inside the
+    show after symlinks are resolved, and not in a hidden folder (the cache, .git).
+    A post, a recording, podcast.toml or the published record is never an image.
+    """
+    path = urllib.parse.unquote(src.split("#", 1)[0].split("?", 1)[0])
+    target = inside_show(root, source.parent / path) if path.strip() else None
+    if target is None:
+        return None, expected("an image inside the show folder", src)
+    if any(part.startswith(".") for part in target.relative_to(root.resolve()).parts):
+        return None, expected("an image outside hidden files and folders (the cache)", src)
+    if control_characters(target.name):
+        return None, described(f"an image file name in {ILLEGAL_TEXT}",
+                               f"{control_characters(target.name)} in {target.name!r}")
     if not target.is_file():
-        problems.add(source, "body", described(
-            "an image file", f"{src!r}, and there is no {problems.rel(target)} "
-                             f"(images are found relative to the post)"))
+        rel = target.relative_to(root.resolve()).as_posix()
+        return None, described("an image file", f"{src!r}, and there is no {rel} "
+                                                f"(images are found relative to the post)")
+    problem = image_problem(target)
+    return (None, f"{problem} ({src})") if problem else (target, "")
+
+
+def _place_image(root: Path, source: Path, src: str, images: list[Image],
+                 problems: Problems, field: str = "body") -> str | None:
+    """Where a post's local image goes in the site (None: a remote image, left as is)."""
+    if _is_remote(src):
         return None
-    name = f"images/{target.name}"
-    if any(i.target == name for i in images):
-        name = f"images/{len(images)}-{target.name}"
+    target, why = local_image(root, source, src)
+    if target is None:
+        problems.add(source, field, why)
+        return None
+    for known in images:
+        if known.source == target:
+            return urllib.parse.quote(known.target)
+    # Unique as a case-insensitive file system sees it, whatever the files are named.
+    taken = {i.target.casefold() for i in images}
+    name, n = f"images/{target.name}", 1
+    while name.casefold() in taken:
+        name, n = f"images/{n}-{target.name}", n + 1
     images.append(Image(target, name))
-    return name
+    return urllib.parse.quote(name)
 
 
-def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
-    """Read and validate one post; problems go to ``problems``; None when it failed."""
-    before = len(problems.items)
-    text = problems.read_text(source)
-    if text is None:
-        return None
+def _parse(source: Path, text: str, problems: Problems) -> tuple[dict[Any, Any], str] | None:
+    """Front matter and body of a post; None (with a problem recorded) when the YAML is bad."""
     handler = _FrontMatter()
     try:
         post = frontmatter.loads(text, handler=handler)
@@ -346,58 +549,181 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
             "key: value pairs", "a list" if isinstance(handler.raw, list)
             else type(handler.raw).__name__))
         return None
-    meta: dict[str, Any] = dict(post.metadata)
+    return dict(handler.raw or {}), post.content
 
-    title = _text_field(meta, "title", problems, source, required=True)
-    subtitle = _text_field(meta, "subtitle", problems, source) or _text_field(
-        meta, "description", problems, source)
-    post_id = _text_field(meta, "post_id", problems, source, required=True)
-    ptype = _text_field(meta, "type", problems, source) or "newsletter"
-    audience = _choice(meta, "audience", AUDIENCES, problems, source)
-    visibility = _choice(meta, "visibility", VISIBILITIES, problems, source)
-    episode_type = _choice(meta, "episode_type", EPISODE_TYPES, problems, source)
-    number = _number(meta, "episode", problems, source, 0)
-    season = _number(meta, "season", problems, source, 1)
-    guests: tuple[str, ...] = ()
-    if "guests" in meta:
-        raw_guests = meta["guests"]
-        if isinstance(raw_guests, str):
-            raw_guests = [raw_guests]
-        if not isinstance(raw_guests, list) or not all(
-                isinstance(g, str) and g.strip() and not control_characters(g)
-                for g in raw_guests):
-            problems.add(source, "guests", expected("a list of names", meta["guests"]))
-        else:
-            guests = tuple(g.strip() for g in raw_guests)
-    explicit = meta.get("explicit")
-    if explicit is not None and not isinstance(explicit, bool):
-        problems.add(source, "explicit", expected("true or false", explicit))
-        explicit = None
 
+def _warn_unknown(meta: dict[Any, Any], problems: Problems, source: Path) -> None:
+    for key in meta:
+        if isinstance(key, str) and key not in _KNOWN and not control_characters(key):
+            close = difflib.get_close_matches(key, _KNOWN, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.warn(source, key, "unknown front-matter key, kept but not used" + hint,
+                          once_per_field=True)
+
+
+def _date(meta: dict[str, Any], present: set[str], problems: Problems, path: Path
+          ) -> dt.datetime | None:
     when = None
-    for key in ("email_sent_at", "date"):
+    for key in DATE_FIELDS:
         if key in meta and meta[key] is not None:
             parsed = _as_datetime(meta[key])
             if parsed is None:
-                problems.add(source, key, expected("an ISO 8601 date", meta[key]))
+                problems.add(path, key, expected("an ISO 8601 date", meta[key]))
             elif when is None:
                 when = parsed
-    if when is None and not any(k in meta for k in ("email_sent_at", "date")):
-        problems.add(source, "date", "expected an ISO 8601 date (date or email_sent_at), "
-                                     "got nothing (required)")
+    if when is None and not present & set(DATE_FIELDS):
+        problems.add(path, "date", "expected an ISO 8601 date (date, post_date or "
+                                   "email_sent_at), got nothing (required)")
+    return when
 
-    chapters: tuple[Chapter, ...] = ()
-    if "chapters" in meta:
-        if not isinstance(meta["chapters"], list):
-            problems.add(source, "chapters", expected("a list of 'HH:MM:SS Title' lines",
-                                                      meta["chapters"]))
+
+def _flag(meta: dict[str, Any], name: str, problems: Problems, path: Path) -> bool | None:
+    value = meta.get(name)
+    if value is not None and not isinstance(value, bool):
+        problems.add(path, name, expected("true or false", value))
+        return None
+    return value
+
+
+def _guests(meta: dict[str, Any], problems: Problems, source: Path) -> tuple[str, ...]:
+    raw_guests = meta.get("guests", [])
+    if isinstance(raw_guests, str):
+        raw_guests = [raw_guests]
+    if not isinstance(raw_guests, list) or not all(
+            isinstance(g, str) and g.strip() for g in raw_guests):
+        problems.add(source, "guests", expected("a list of names", meta["guests"]))
+        return ()
+    return tuple(g.strip() for g in raw_guests)
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname)
+            and not any(c.isspace() for c in value))
+
+
+def _url_field(meta: dict[str, Any], name: str, problems: Problems, path: Path) -> str | None:
+    value = _text_field(meta, name, problems, path)
+    if value is not None and not _is_http_url(value):
+        problems.add(path, name, expected("an http:// or https:// URL", value))
+        return None
+    return value
+
+
+def _check_body(text: str, rendered: markdown.Rendered, problems: Problems,
+                source: Path) -> None:
+    """Refuse what no page, feed or transcript can carry, with the line it is on."""
+    found = first_illegal_line(text)
+    if found is not None:
+        problems.add(source, "body", described(ILLEGAL_TEXT, f"{found[1]} on line {found[0]}"))
+        return
+    bad = control_characters(rendered.html + rendered.text)
+    if bad:
+        problems.add(source, "body", described(ILLEGAL_TEXT,
+                                               f"{bad}, written as a character reference"))
+
+
+def check_whole(path: Path, problems: Problems, strict: bool) -> None:
+    """Warn (with ``strict``, refuse) when a recording holds less than its header says."""
+    damage = tags.truncation(path)
+    if damage is not None:
+        message = (f"recording is truncated or damaged: the header says {damage[0]:.1f} s, "
+                   f"the file holds about {damage[1]:.1f} s")
+        if strict:
+            problems.add(path, None, message + " (an error with --strict)")
         else:
-            chapters = parse_chapter_lines(meta["chapters"], problems, source, "chapters")
-    else:
-        chapters = _sidecar_chapters(source, problems) or ()
+            problems.warn(path, None, message)
 
-    # Images: relative sources must exist inside the show; they are copied beside the page.
-    images: list[Image] = []
+
+def _recording(root: Path, source: Path, meta: dict[str, Any], problems: Problems,
+               strict: bool) -> tuple[Path | None, tuple[Path, ...], float | None]:
+    """The recording of a public post, its sections and its length in seconds."""
+    before = len(problems.items)
+    audio, sections = _find_audio(root, source, meta, problems)
+    if audio is None and len(problems.items) == before:
+        message = ("expected a recording (episodes/<stem>.mp3, .m4a or .wav, a folder of "
+                   "sections, or an audio: key), got none")
+        if strict:
+            problems.add(source, "audio", message + " (an error with --strict)")
+        else:
+            problems.warn(source, "audio", message + ": page built, left out of the feed")
+    for f in sections or ((audio,) if audio else ()):
+        check_whole(f, problems, strict)
+    if sections:
+        return audio, sections, sum(tags.read_duration(f) for f in sections)
+    return audio, sections, tags.read_duration(audio) if audio else None
+
+
+def _load(root: Path, source: Path, problems: Problems
+          ) -> tuple[str, str, dict[Any, Any]] | None:
+    """A post's text (a BOM dropped), body and raw front matter; None on a problem."""
+    resolved = inside_show(root, source)
+    if resolved is None:
+        _add_link(problems, source, _OUTSIDE)
+        return None
+    if not resolved.is_file():
+        _add_link(problems, source, described("a post file", "a link to nothing"))
+        return None
+    text = problems.read_text(source)
+    if text is None:
+        return None
+    text = text.removeprefix("\ufeff")  # a BOM from a Windows editor
+    parsed = _parse(source, text, problems)
+    return None if parsed is None else (text, parsed[1], parsed[0])
+
+
+def _head(meta: dict[str, Any], tainted: set[str], present: set[str], problems: Problems,
+          source: Path) -> dict[str, Any]:
+    """The front-matter fields that become Episode fields as they are, validated.
+
+    A field already refused for its characters is not reported again as missing.
+    """
+    head: dict[str, Any] = {
+        "title": _text_field(meta, "title", problems, source,
+                             required="title" not in tainted),
+        "subtitle": _text_field(meta, "subtitle", problems, source) or _text_field(
+            meta, "description", problems, source),
+        "post_id": _text_field(meta, "post_id", problems, source,
+                               required="post_id" not in tainted),
+        "type": _text_field(meta, "type", problems, source) or "newsletter",
+        "audience": _choice(meta, "audience", AUDIENCES, problems, source),
+        "visibility": _choice(meta, "visibility", VISIBILITIES, problems, source),
+        "episode_type": _choice(meta, "episode_type", EPISODE_TYPES, problems, source),
+        "number": _number(meta, "episode", problems, source, 0),
+        "season": _number(meta, "season", problems, source, 1),
+        "guests": _guests(meta, problems, source),
+        "explicit": _flag(meta, "explicit", problems, source),
+        "draft": _flag(meta, "draft", problems, source) is True or _flag(
+            meta, "is_published", problems, source) is False,
+        "canonical_url": _url_field(meta, "canonical_url", problems, source),
+    }
+    when = _date(meta, present, problems, source)
+    head["date"] = when.astimezone(dt.UTC) if when is not None else None
+    return head
+
+
+def _chapters(root: Path, source: Path, meta: dict[str, Any], tainted: set[str],
+              problems: Problems) -> tuple[Chapter, ...]:
+    """Chapters from the front matter, else from a sidecar file."""
+    if "chapters" in meta:
+        if isinstance(meta["chapters"], list):
+            return parse_chapter_lines(meta["chapters"], problems, source, "chapters")
+        problems.add(source, "chapters", expected("a list of 'HH:MM:SS Title' lines",
+                                                  meta["chapters"]))
+        return ()
+    if "chapters" in tainted:
+        return ()
+    return _sidecar_chapters(root, source, problems) or ()
+
+
+def _render(root: Path, source: Path, text: str, content: str, images: list[Image],
+            problems: Problems) -> markdown.Rendered:
+    """The body as HTML; its local images, which must pass the image rule, are added
+    to ``images`` to be copied beside the page."""
     placed: dict[str, str | None] = {}
 
     def place(src: str) -> str | None:
@@ -405,49 +731,62 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
             placed[src] = _place_image(root, source, src, images, problems)
         return placed[src]
 
-    rendered = markdown.render(post.content, place)
+    rendered = markdown.render(content, place)
+    _check_body(text, rendered, problems, source)
+    return rendered
 
-    audio, sections = _find_audio(root, source, meta, problems)
-    if sections:
-        seconds: float | None = sum(tags.read_duration(f) for f in sections)
-        if chapters:
-            problems.add(source, "chapters", described(
-                "no chapters list for a recording in sections (each section is a chapter)",
-                f"{len(chapters)} chapters"))
-    else:
-        seconds = tags.read_duration(audio) if audio else None
-    section_titles, section_texts = _section_parts(rendered, title, sections, source, problems)
+
+def read_post(root: Path, source: Path, problems: Problems,
+              strict: bool = False) -> Draft | None:
+    """Read and validate one post; problems go to ``problems``; None when it failed.
+
+    Warnings are recorded even when the post has errors, so one run shows everything.
+    A paid post or a draft is read but its recording is neither checked nor measured:
+    it is never published. With ``strict``, a missing or damaged recording is an error.
+    """
+    before = len(problems.items)
+    loaded = _load(root, source, problems)
+    if loaded is None:
+        return None
+    text, content, raw = loaded
+    tainted = _illegal_values(raw, problems, source)
+    _warn_unknown(raw, problems, source)
+    meta: dict[str, Any] = {k: v for k, v in raw.items() if str(k) not in tainted}
+    head = _head(meta, tainted, {str(k) for k in raw}, problems, source)
+    private = head["draft"] or (head["audience"] in PAID_AUDIENCES
+                                or head["visibility"] in PAID_VISIBILITIES)
+
+    chapters = _chapters(root, source, meta, tainted, problems)
+    images: list[Image] = []
+    rendered = _render(root, source, text, content, images, problems)
+    cover = _cover(root, source, meta, images, problems)
+
+    audio: Path | None = None
+    sections: tuple[Path, ...] = ()
+    seconds: float | None = None
+    if not private and "audio" not in tainted:
+        audio, sections, seconds = _recording(root, source, meta, problems, strict)
+    if sections and chapters:
+        problems.add(source, "chapters", described(
+            "no chapters list for a recording in sections (each section is a chapter)",
+            f"{len(chapters)} chapters"))
+    section_titles, section_texts = _section_parts(rendered, head["title"], sections, source,
+                                                   problems)
     if seconds is not None and chapters and chapters[-1].start >= seconds:
         problems.add(source, "chapters", expected(
             f"chapter times within the recording ({hms(seconds)})", hms(chapters[-1].start)))
 
-    for key in meta:
-        if key not in _KNOWN:
-            close = difflib.get_close_matches(key, _KNOWN, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.warn(source, key, "unknown front-matter key, kept but not used" + hint,
-                          once_per_field=True)
-
     if len(problems.items) > before:
         return None
-    assert title is not None and post_id is not None and when is not None
+    assert head["title"] is not None and head["post_id"] is not None
+    assert head["date"] is not None
     episode = Episode(
         stem=source.stem,
         source=source,
-        title=title,
-        subtitle=subtitle,
-        summary=subtitle or summary(rendered.text),
-        date=when.astimezone(dt.UTC),
-        post_id=post_id,
-        type=ptype,
-        audience=audience,
-        visibility=visibility,
+        **head,
+        summary=head["subtitle"] or summary(rendered.text),
         audio=audio,
         chapters=chapters,
-        number=number,
-        season=season,
-        episode_type=episode_type,
-        explicit=explicit,
         html=rendered.html,
         text=rendered.text,
         images=tuple(images),
@@ -455,7 +794,29 @@ def read_post(root: Path, source: Path, problems: Problems) -> Draft | None:
         section_titles=section_titles,
         section_texts=section_texts,
         section_opening=len(sections) == len(rendered.sections) + 1,
-        guests=guests,
+        cover=cover,
         extra=tuple(sorted((k, v) for k, v in meta.items() if k not in _KNOWN)),
     )
-    return Draft(episode, seconds)
+    return Draft(episode, seconds, _owned(root, source, meta) if private else ())
+
+
+def _cover(root: Path, source: Path, meta: dict[str, Any], images: list[Image],
+           problems: Problems) -> str | None:
+    """cover_image: a remote http(s) URL as it is, or a local image placed like the
+    body's images (its path in the episode's folder)."""
+    value = _text_field(meta, "cover_image", problems, source)
+    if value is None:
+        return None
+    if _is_remote(value):
+        if not _is_http_url(value):
+            problems.add(source, "cover_image", expected("an http:// or https:// URL", value))
+            return None
+        return value
+    target, _ = local_image(root, source, value)
+    info = inspect(target) if target is not None else None
+    if info is not None and info.format not in ("PNG", "JPEG"):
+        # Podcast apps show only these as an episode's image.
+        problems.add(source, "cover_image", described(
+            "a PNG or JPEG image", f"a {info.format} image ({value})"))
+        return None
+    return _place_image(root, source, value, images, problems, "cover_image")

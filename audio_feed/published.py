@@ -157,7 +157,7 @@ def check(record: Record, episodes: Iterable[Episode], identity: Callable[[Episo
                 f"{min(guids)!r}, the GUID this episode was published with "
                 + GUID_CHANGE, repr(ep.post_id)))
             continue
-        if ep.is_paid or ep.audio is None or not (by_audio or record.get(ep.post_id)):
+        if not ep.is_public or ep.audio is None or not (by_audio or record.get(ep.post_id)):
             continue
         _check_audio(record, by_audio, ep, identity(ep), problems)
 

@@ -195,3 +195,32 @@ def read_mp3_chapters(path: Path) -> list[tuple[float, float, str]]:
         c = chaps[cid]
         out.append((c.start_time / 1000, c.end_time / 1000, str(c.sub_frames["TIT2"])))
     return out
+
+
+def truncation(path: Path) -> tuple[float, float] | None:
+    """(seconds the header promises, seconds the file can hold) when an MP3 was cut
+    short, e.g. by an interrupted copy; None when it looks whole or cannot be told.
+
+    Cheap: the header's length (from the Xing/Info frame count) against what the
+    audio bytes hold at the stream's bitrate, without decoding anything.
+    """
+    if path.suffix.lower() != ".mp3":
+        return None
+    try:
+        f = MP3(path)
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            fh.seek(max(0, size - 128))
+            has_v1 = fh.read(3) == b"TAG"
+    except (mutagen.MutagenError, OSError, ValueError):
+        return None
+    start = getattr(f.tags, "size", 0) if f.tags is not None else 0
+    audio_bytes = size - start - (128 if has_v1 else 0)
+    info = f.info
+    if info is None:
+        return None
+    said, bitrate = float(info.length), float(info.bitrate or 0)
+    if bitrate <= 0 or said <= 0:
+        return None
+    held = audio_bytes * 8 / bitrate
+    return (said, held) if said - held > max(0.5, said * 0.03) else None

@@ -5,14 +5,32 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# XML 1.0 forbids these; feedgen raises a bare ValueError on them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# What no output can carry: XML 1.0 forbids the C0 controls but tab, newline and
+# carriage return, and the non-characters U+FFFE and U+FFFF (feedgen raises a bare
+# ValueError on them); UTF-16 and UTF-8 cannot encode a lone surrogate (ID3 tags and
+# every written file fail on it). DEL (U+007F) is legal XML but invisible and never
+# meant, so it is refused too. U+0085 and the other C1 controls are legal XML 1.0 and
+# encode fine: they are let through.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def control_characters(text: str) -> str:
-    """The control characters in ``text`` as a readable list ('' when there are none)."""
-    found = sorted(set(_CONTROL.findall(text)))
+    """The characters of ``text`` no output can carry, as a readable list such as
+    'U+000C, U+D800' ('' when there are none). The one test every input string meets."""
+    found = sorted(set(_ILLEGAL.findall(text)))
     return ", ".join(f"U+{ord(c):04X}" for c in found)
+
+
+def first_illegal_line(text: str) -> tuple[int, str] | None:
+    """(line number, characters) of the first line holding a character no output can
+    carry, or None when the text is clean."""
+    if not _ILLEGAL.search(text):
+        return None
+    for n, line in enumerate(text.split("\n"), 1):
+        bad = control_characters(line)
+        if bad:
+            return n, bad
+    return None
 
 
 def clock(seconds: float) -> str:

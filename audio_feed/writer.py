@@ -8,14 +8,17 @@
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from .errors import AudioFeedError
 
-class DuplicateOutput(Exception):
-    pass
+
+class DuplicateOutput(AudioFeedError):
+    """Two outputs want one path: a bug or an input ``check`` should have refused."""
 
 
 class SiteWriter:
@@ -29,10 +32,13 @@ class SiteWriter:
         self.tmp.mkdir()
         self.written: dict[str, str] = {}
         """path -> 'kept' or 'written'"""
+        self.folded: set[str] = set()
 
     def _target(self, rel: str) -> Path:
-        if rel in self.written:
+        # Compared as a case-insensitive file system (macOS, Windows) would see them.
+        if rel in self.written or rel.casefold() in self.folded:
             raise DuplicateOutput(f"two outputs want the same path: {rel}")
+        self.folded.add(rel.casefold())
         target = self.tmp / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
@@ -60,7 +66,14 @@ class SiteWriter:
         self.written[rel] = "written"
 
     def copy_file(self, rel: str, source: Path) -> None:
-        self.write_bytes(rel, source.read_bytes())
+        """Copy a file in chunks: an image or a page asset is never read whole."""
+        target = self._target(rel)
+        old = self._old(rel)
+        if old is not None and filecmp.cmp(old, source, shallow=False):
+            self._keep(old, target, rel)
+            return
+        shutil.copyfile(source, target)
+        self.written[rel] = "written"
 
     def produce(self, rel: str, unchanged: Callable[[Path], bool],
                 make: Callable[[Path], None]) -> None:
