@@ -149,3 +149,8 @@ def tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` with its bytes."""
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite tests/golden/ from this build (review the diff, then commit).")
