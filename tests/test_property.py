@@ -77,10 +77,10 @@ stem = st.one_of(
                       st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",))),
             min_size=1, max_size=12))
 body = st.lists(st.one_of(
-    odd_text, odd_text, odd_text, any_text, plain, st.sampled_from(["# Heading", "## Part two", "![alt](x.png)", "[link](http://x)",
-                                  "<script>alert(1)</script>", "```\ncode\n```", "> quote",
-                                  "[^1]\n\n[^1]: note", "| a | b |\n|---|---|\n| 1 | 2 |",
-                                  "<img src='../podcast.toml'>", "&#0;", "&#xD800;"])),
+    odd_text, odd_text, odd_text, any_text, plain, st.sampled_from([
+        "# Heading", "## Part two", "![alt](x.png)", "[link](http://x)",
+        "<script>alert(1)</script>", "```\ncode\n```", "> quote", "[^1]\n\n[^1]: note",
+        "| a | b |\n|---|---|\n| 1 | 2 |", "<img src='../podcast.toml'>", "&#0;", "&#xD800;"])),
     max_size=6).map("\n\n".join)
 
 
