@@ -506,7 +506,8 @@ class Builder:
             raise InputError([Problem(rel, None, str(e))]) from e
         except ffmpeg.FFmpegError as e:
             if e.fault is not None:
-                raise EnvironmentProblem(f"{self.cache.dir}: {e.fault}") from e
+                where = Path(e.output).parent if e.output else self.cache.dir
+                raise EnvironmentProblem(f"{where}: {e.fault}") from e
             rel = Problems(self.show.root).rel(job.episode.audio or job.episode.source)
             raise InputError([Problem(rel, None, f"expected audio ffmpeg can decode, got an "
                                                  f"error: {e.last}")]) from e
@@ -587,6 +588,7 @@ class Builder:
                                   for f in failed])
             # The record goes first: a site published without its GUID guard
             # would let the next build hand a published URL to another episode.
+            writer.prepare()
             _save_published(show.root, published)
             writer.commit()
         except BaseException:
@@ -768,8 +770,9 @@ def _check_out(root: Path, out: Path) -> None:
         raise InputError([Problem("--out", None, expected(
             "a folder outside the show's own files", str(out)))])
     if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise InputError([Problem("--out", None, expected(
-            "a folder audio-feed can replace", f"{out}, which is not a plain folder"))])
+        raise InputError([Problem(str(out), None, described(
+            "a folder audio-feed can replace (--out)",
+            "a symlink" if out.is_symlink() else "a file"))])
     if not out.exists() or not any(out.iterdir()):
         return
     ours = marked_files(out)

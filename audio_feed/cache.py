@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -100,6 +101,34 @@ def temporary_name(path: Path, suffix: str = ".tmp") -> Path:
         f".{path.name}.{os.getpid()}.{threading.get_ident()}.{next(_serial)}{suffix}")
 
 
+_TEMPORARY = re.compile(r"\..+\.(\d+)\.\d+\.\d+\.(?:tmp|part)")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (this one counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
+
+
+def sweep_temporary(folder: Path) -> None:
+    """Remove temporary files (``temporary_name``) whose writer's process is gone."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = _TEMPORARY.fullmatch(entry.name)
+        if m and not pid_alive(int(m.group(1))) and entry.is_file():
+            entry.unlink(missing_ok=True)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)
@@ -123,6 +152,8 @@ class Cache:
         self._index: dict[str, list[Any]] = {
             k: v for k, v in (found or {}).items() if fits(v, INDEX_ENTRY)}
         self._dirty = False
+        for sub in ("", "audio", "analysis", "site", "builds"):
+            sweep_temporary(directory / sub)
 
     def file_hash(self, path: Path) -> str:
         st = path.stat()

@@ -20,6 +20,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from .cache import pid_alive
 from .errors import InputError, Problem
 
 MARKER = ".audio-feed-site"
@@ -67,18 +68,6 @@ def refuse_foreign(out: Path, foreign: list[str]) -> None:
                                   f"out or choose another --out")])
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists, under another user
-    return True
-
-
 def sweep_stale(out: Path) -> None:
     """Remove the temporary folders of killed builds of ``out``.
 
@@ -93,7 +82,7 @@ def sweep_stale(out: Path) -> None:
         return
     for entry in entries:
         m = pattern.fullmatch(entry.name)
-        if not m or entry.is_symlink() or not entry.is_dir() or _alive(int(m.group(2))):
+        if not m or entry.is_symlink() or not entry.is_dir() or pid_alive(int(m.group(2))):
             continue
         if m.group(1) == "old" and not out.exists() and not out.is_symlink():
             os.replace(entry, out)
@@ -173,17 +162,18 @@ class SiteWriter:
         self._write(self.tmp / MARKER, MARKER, text.encode("utf-8"))
         del self.written[MARKER]  # not one of the site's files
 
-    def commit(self) -> None:
-        """Swap the new site in place of the old one.
-
-        The old folder is checked again just before: nothing may have been
-        added to it that audio-feed did not write.
-        """
+    def prepare(self) -> None:
+        """Finish the new site and check, once more, that the old one may be replaced:
+        nothing may have been added to it during the build that audio-feed did not write."""
         self._write_marker()
         if self.previous is not None and self.previous.is_dir():
             ours = marked_files(self.previous)
             if ours is not None:
                 refuse_foreign(self.previous, foreign_files(self.previous, ours))
+
+    def commit(self) -> None:
+        """Swap the new site in place of the old one (after ``prepare``)."""
+        if self.previous is not None and self.previous.is_dir():
             trash = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
             os.replace(self.out, trash)
             os.replace(self.tmp, self.out)
