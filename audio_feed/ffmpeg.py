@@ -59,10 +59,11 @@ def run(args: list[str], what: str) -> subprocess.CompletedProcess[bytes]:
 
 
 MACHINE_FAULTS = ("No space left on device", "Disk quota exceeded", "Input/output error",
-                  "Read-only file system", "File too large")
+                  "Read-only file system", "File too large", "Too many open files",
+                  "Cannot allocate memory")
 """What ffmpeg reports (strerror) when the machine, not the input, failed."""
-DENIED = "Permission denied"
-"""A machine fault only when it is about the file being written: an unreadable
+DENIED = ("Permission denied", "Operation not permitted")
+"""Machine faults only when about the file being written: an unreadable
 recording is the show's problem."""
 
 
@@ -87,6 +88,7 @@ def _fault(lines: list[str], output: str | None) -> str | None:
         for fault in MACHINE_FAULTS:
             if fault in line:
                 return fault
-        if DENIED in line and output is not None and output in line:
-            return DENIED
+        for denied in DENIED:
+            if denied in line and output is not None and output in line:
+                return denied
     return None

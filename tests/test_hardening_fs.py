@@ -192,6 +192,8 @@ def test_site_moved_aside_by_a_killed_build_is_put_back(tiny_show: Path, tmp_pat
     ("/c/x.part: Input/output error", "/c/x.part", "Input/output error"),
     ("av_interleaved_write_frame(): Disk quota exceeded", "/c/x.part", "Disk quota exceeded"),
     ("/c/x.part: Permission denied", "/c/x.part", "Permission denied"),
+    ("Error opening output /c/x.part: Operation not permitted", "/c/x.part",
+     "Operation not permitted"),
     ("/show/episodes/one.mp3: Permission denied", "/c/x.part", None),
     ("/show/episodes/one.mp3: Invalid data found when processing input", "/c/x.part", None),
 ])
@@ -249,6 +251,32 @@ def test_unwritable_output_folder_is_a_machine_fault(tiny_show: Path, tmp_path: 
         line = one_error(run("build", tiny_show, "--out", out), 1)
     assert str(parent) in line and "Operation not permitted" in line
     assert tree(parent) == before
+
+
+def test_unwritable_cache_is_a_machine_fault(tiny_show: Path, tmp_path: Path, run: Run) -> None:
+    out = tmp_path / "site"
+    built(run, tiny_show, out)
+    before = tree(out)
+    make_tone(tiny_show / "episodes/two.wav", 6.0, speechy=True)
+    renders = tiny_show / CACHE_NAME / "audio"
+    with immutable(renders):
+        line = one_error(run("build", tiny_show, "--out", out), 1)
+    assert line == f"error: {renders}: Operation not permitted"
+    assert tree(out) == before
+
+
+def test_unwritable_cache_file_is_named_in_one_line(tiny_show: Path, tmp_path: Path,
+                                                    run: Run) -> None:
+    out = tmp_path / "site"
+    built(run, tiny_show, out)
+    before = tree(out)
+    (tiny_show / "episodes/two.md").write_text(post("Two, renamed", "1002.two", "2026-01-12"))
+    builds = tiny_show / CACHE_NAME / "builds"
+    with immutable(builds):
+        line = one_error(run("build", tiny_show, "--out", out), 1)
+    record = next(builds.glob("*.json"))
+    assert line == f"error: {record}: Operation not permitted"
+    assert (out / "episodes/two/index.html").read_bytes() != before["episodes/two/index.html"]
 
 
 # -- 7. serve --------------------------------------------------------------------
