@@ -166,6 +166,28 @@ def test_stale_temporary_sites_are_removed(tiny_show: Path, tmp_path: Path, run:
     assert alive.is_dir() and other.is_dir()
 
 
+def test_build_killed_while_writing_leaves_nothing_behind_the_next_build(
+        tiny_show: Path, tmp_path: Path, run: Run) -> None:
+    """A real SIGKILL while the new site is being written; the next build cleans up."""
+    eps = tiny_show / "episodes"
+    for n in range(40):  # one render, forty tagged copies: a long window for the kill
+        (eps / f"copy{n}.md").write_text(post(f"Copy {n}", f"30{n:02d}.copy", "2026-01-06"))
+        shutil.copy(eps / "one.mp3", eps / f"copy{n}.mp3")
+    out = tmp_path / "site"
+    proc = subprocess.Popen([sys.executable, "-m", "audio_feed.cli", "build", str(tiny_show),
+                             "--out", str(out), "-q"], stderr=subprocess.DEVNULL)
+    building = tmp_path / f".site.building-{proc.pid}"
+    while proc.poll() is None and not (building / "audio").is_dir():
+        time.sleep(0.002)
+    if proc.poll() is not None:
+        pytest.skip("the build finished before it could be killed")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert building.is_dir() and not out.exists()
+    built(run, tiny_show, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["show", "site"]
+
+
 def test_site_moved_aside_by_a_killed_build_is_put_back(tiny_show: Path, tmp_path: Path,
                                                         run: Run) -> None:
     """Killed between moving the old site aside and the new one in: the old one returns."""
