@@ -287,7 +287,7 @@ class Builder:
         key = self._analysis_key(body, head)
         meta = self.cache.read_json(ANALYSIS_META, "analysis", key + ".json")
         blob = self.cache.path("analysis", key + ".pcm")
-        if meta is not None and blob.is_file():
+        if meta is not None and meta["samples"] >= 0 and blob.is_file():
             data = blob.read_bytes()
             if sha256_bytes(data) == meta.get("sha256"):
                 return audio.Analysis(int(meta["samples"]), float(meta["loudness"]),
@@ -313,7 +313,8 @@ class Builder:
         """The cached render for ``key`` if it is there and intact."""
         rendered = self.cache.path("audio", key + self.show.audio.extension)
         meta = self.cache.read_json(RENDER_META, "audio", key + ".json")
-        if meta is None or not rendered.is_file() or rendered.is_symlink():
+        if meta is None or not rendered.is_file() or rendered.is_symlink() \
+                or meta["sample_rate"] <= 0 or meta["samples"] < 0 or meta["body_samples"] < 0:
             return None
         # The bytes themselves are read and hashed, once per build: bit rot keeps
         # size and mtime, and a render is published as it is.

@@ -435,6 +435,28 @@ def test_wrong_shaped_cache_entry_is_a_miss(cached_show: Path, tmp_path: Path, r
     assert (show / "_site" / "feed.xml").read_bytes() == expected
 
 
+@pytest.mark.parametrize(("kind", "change"), [
+    ("audio/*.json", {"sample_rate": 0}),
+    ("audio/*.json", {"samples": -5}),
+    ("audio/*.json", {"section_starts": ["a"]}),
+    ("analysis/*.json", {"samples": -1}),
+    ("site/*.json", {"stat": [1, 2]}),
+])
+def test_cache_entry_with_impossible_values_is_a_miss(cached_show: Path, tmp_path: Path,
+                                                      run: Run, kind: str,
+                                                      change: dict[str, object]) -> None:
+    show = tmp_path / "show"
+    shutil.copytree(cached_show, show)
+    built(run, show, show / "_site")
+    expected = (show / "_site" / "feed.xml").read_bytes()
+    for f in (show / CACHE_NAME).glob(kind):
+        f.write_text(json.dumps(json.loads(f.read_text()) | change))
+    shutil.rmtree(show / CACHE_NAME / "builds")
+    shutil.rmtree(show / "_site")
+    built(run, show, show / "_site")
+    assert (show / "_site" / "feed.xml").read_bytes() == expected
+
+
 # -- 12. two posts, one recording ----------------------------------------------------
 
 def test_two_posts_with_one_recording_render_once_in_parallel(tiny_show: Path, tmp_path: Path,
