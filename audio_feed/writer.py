@@ -102,6 +102,7 @@ class SiteWriter:
         self.tmp.mkdir()
         self.written: dict[str, str] = {}
         """path -> 'kept' or 'written'"""
+        self._prepared = False
 
     def _target(self, rel: str) -> Path:
         if rel in self.written or rel == MARKER:
@@ -165,14 +166,18 @@ class SiteWriter:
     def prepare(self) -> None:
         """Finish the new site and check, once more, that the old one may be replaced:
         nothing may have been added to it during the build that audio-feed did not write."""
-        self._write_marker()
+        if not self._prepared:
+            self._write_marker()
+            self._prepared = True
         if self.previous is not None and self.previous.is_dir():
             ours = marked_files(self.previous)
             if ours is not None:
                 refuse_foreign(self.previous, foreign_files(self.previous, ours))
 
     def commit(self) -> None:
-        """Swap the new site in place of the old one (after ``prepare``)."""
+        """Swap the new site in place of the old one (``prepare`` runs first if not yet)."""
+        if not self._prepared:
+            self.prepare()
         if self.previous is not None and self.previous.is_dir():
             trash = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
             os.replace(self.out, trash)
