@@ -38,6 +38,7 @@ with warnings.catch_warnings():
     from pydub import AudioSegment
 
 from . import ffmpeg
+from .cache import temporary_name
 from .model import AudioSettings
 
 RENDERER_VERSION = "2"
@@ -418,7 +419,7 @@ def render(body: Body, head: bytes, levels: Levels, intro_a: Analysis | None,
         parts = ([head_label] if intro_a else []) + [joined]
         count = len(parts) + (1 if outro_a and not t else 0)
         concat = f"{''.join(parts)}concat=n={count}:v=0:a=1"
-        tmp_out = out.with_name(out.name + ".part")
+        tmp_out = temporary_name(out, ".part")
         correction = 0.0
         for attempt in range(VERIFY_ROUNDS):
             chain = concat
@@ -508,7 +509,8 @@ def _run_with_progress(args: list[str], what: str, progress: Progress | None, sr
         code = proc.wait()
         if code != 0:
             err.seek(0)
-            raise ffmpeg.FFmpegError(what, err.read().decode("utf-8", "replace"))
+            raise ffmpeg.FFmpegError(what, err.read().decode("utf-8", "replace"),
+                                     output=args[-1])
 
 
 def decoded_samples(path: Path, settings: AudioSettings) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Callable
@@ -18,7 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, audio, config, ffmpeg, lint, posts, published, site, tags, urls
-from .cache import CACHE_NAME, Cache, digest, sha256_bytes, sha256_file, write_atomic
+from .cache import (
+    CACHE_NAME,
+    Cache,
+    MapOf,
+    digest,
+    read_shaped,
+    sha256_bytes,
+    sha256_file,
+    write_atomic,
+)
 from .errors import (
     AudioFeedError,
     EnvironmentProblem,
@@ -31,7 +41,7 @@ from .errors import (
 from .feed import build_feed
 from .model import Chapter, Episode, EpisodePage, RenderedAudio, Show
 from .text import clock
-from .writer import SiteWriter
+from .writer import MARKER, SiteWriter, foreign_files, marked_files, refuse_foreign
 
 KEEP_WHOLE = 10**12
 SPECULATE_SECONDS = 300.0
@@ -41,6 +51,15 @@ PEAK_ALLOWANCE_DB = 1.5
 ESTIMATE_WINDOWS = (4, 45.0)
 """How many windows of how many seconds the loudness estimate listens to."""
 """How far the estimated loudness may be from the measured one for the encode to stand."""
+
+# The shapes of what the cache holds (see cache.fits): anything else is a miss.
+ANALYSIS_META = {"samples": int, "loudness": float, "true_peak": float, "sha256": str}
+RENDER_META = {"samples": int, "sample_rate": int, "body_offset": float, "limiter": bool,
+               "gain": float, "size": int, "sha256": str, "section_starts": [float],
+               "body_samples": int}
+SITE_META = {"identity": str, "stat": (int, int, int), "sha256": str}
+BUILD_RECORD = {"fingerprint": dict, "extra": [str], "site": MapOf((int, int, int)),
+                "warnings": [str]}
 
 
 @dataclass(frozen=True)
@@ -273,12 +292,13 @@ class Builder:
         self.reporter = reporter
         self.cache = Cache(cache_dir or self.show.root / CACHE_NAME)
         if clean:
-            shutil.rmtree(self.cache.dir, ignore_errors=True)
-            self.cache = Cache(self.cache.dir)
+            self.cache.clear()
         self.clean = clean
         self._intro: audio.Analysis | None = None
         self._outro: audio.Analysis | None = None
         self._lock = threading.Lock()
+        self._verified: dict[str, tuple[int, int, int]] = {}
+        """Render key -> the identity of the cached file whose bytes were read and matched."""
 
     # -- keys ---------------------------------------------------------------
     def _settings_key(self) -> dict[str, object]:
@@ -304,9 +324,9 @@ class Builder:
 
     def cached_analysis(self, body: audio.Body, head: int) -> audio.Analysis | None:
         key = self._analysis_key(body, head)
-        meta = self.cache.read_json("analysis", key + ".json")
+        meta = self.cache.read_json(ANALYSIS_META, "analysis", key + ".json")
         blob = self.cache.path("analysis", key + ".pcm")
-        if meta is not None and blob.is_file():
+        if meta is not None and meta["samples"] >= 0 and blob.is_file():
             data = blob.read_bytes()
             if sha256_bytes(data) == meta.get("sha256"):
                 return audio.Analysis(int(meta["samples"]), float(meta["loudness"]),
@@ -331,12 +351,21 @@ class Builder:
     def cached_render(self, key: str) -> tuple[Path, dict[str, object]] | None:
         """The cached render for ``key`` if it is there and intact."""
         rendered = self.cache.path("audio", key + self.show.audio.extension)
-        meta = self.cache.read_json("audio", key + ".json")
-        if meta is None or not rendered.is_file():
+        meta = self.cache.read_json(RENDER_META, "audio", key + ".json")
+        if meta is None or not rendered.is_file() or rendered.is_symlink() \
+                or meta["sample_rate"] <= 0 or meta["samples"] < 0 or meta["body_samples"] < 0:
             return None
-        if rendered.stat().st_size != meta.get("size") \
-                or self.cache.file_hash(rendered) != meta.get("sha256"):
-            return None  # corrupted: render again, never publish it
+        # The bytes themselves are read and hashed, once per build: bit rot keeps
+        # size and mtime, and a render is published as it is.
+        st = rendered.stat()
+        ident = (st.st_size, st.st_mtime_ns, st.st_ino)
+        with self._lock:
+            verified = self._verified.get(key) == ident
+        if not verified:
+            if st.st_size != meta["size"] or sha256_file(rendered) != meta["sha256"]:
+                return None  # corrupted: render again, never publish it
+            with self._lock:
+                self._verified[key] = ident
         return rendered, meta
 
     def render(self, ep: Episode, key: str, progress: audio.Progress) -> dict[str, object]:
@@ -460,12 +489,17 @@ class Builder:
         """Render what is not cached, in parallel; returns render metadata by stem."""
         metas: dict[str, dict[str, object]] = {}
         todo: list[_Job] = []
+        same: dict[str, list[_Job]] = {}
+        """Render key -> the jobs that need it: posts sharing a recording render once."""
         for job in jobs:
             cached = self.cached_render(job.key)
             if cached is not None:
                 metas[job.episode.stem] = cached[1]
                 result.reused.append(job.episode.stem)
+            elif job.key in same:
+                same[job.key].append(job)
             else:
+                same[job.key] = [job]
                 todo.append(job)
         if not todo:
             return metas
@@ -487,8 +521,9 @@ class Builder:
                     for fut in as_completed(futures):
                         job = futures[fut]
                         meta = self._outcome(fut.result, job)
-                        metas[job.episode.stem] = meta
-                        result.rendered.append(job.episode.stem)
+                        for twin in same[job.key]:
+                            metas[twin.episode.stem] = meta
+                            result.rendered.append(twin.episode.stem)
                         seconds = int(meta["samples"]) / int(meta["sample_rate"])  # type: ignore[call-overload]
                         self.reporter.status(
                             f"rendered {job.episode.stem} ({clock(seconds)})"
@@ -510,6 +545,9 @@ class Builder:
             rel = Problems(self.show.root).rel(job.episode.audio or job.episode.source)
             raise InputError([Problem(rel, None, str(e))]) from e
         except ffmpeg.FFmpegError as e:
+            if e.fault is not None:
+                where = Path(e.output).parent if e.output else self.cache.dir
+                raise EnvironmentProblem(f"{where}: {e.fault}") from e
             rel = Problems(self.show.root).rel(job.episode.audio or job.episode.source)
             raise InputError([Problem(rel, None, f"expected audio ffmpeg can decode, got an "
                                                  f"error: {e.last}")]) from e
@@ -559,10 +597,11 @@ class Builder:
             if failed:
                 raise InputError([Problem(f"{self.out.name}/feed.xml", None, str(f))
                                   for f in failed])
+            # The record goes first: a site published without its GUID guard
+            # would let the next build hand a published URL to another episode.
+            writer.prepare()
+            _save_published(show.root, record)
             writer.commit()
-            target = show.root / PUBLISHED_NAME
-            if not target.is_file() or target.read_bytes() != record:
-                write_atomic(target, record)
         except BaseException:
             writer.abort()
             raise
@@ -615,12 +654,15 @@ class Builder:
         identity = digest({"render": job.key, "tags": dataclasses.asdict(t) | {
             "cover": sha256_bytes(artwork)}, "version": __version__})
         manifest_key = digest({"out": str(self.out), "path": job.audio_path})
-        cached = self.cache.read_json("site", manifest_key + ".json")
+        cached = self.cache.read_json(SITE_META, "site", manifest_key + ".json")
 
         def unchanged(old: Path) -> bool:
+            # The published file is read and hashed too, so that bit rot in it is
+            # not carried into the new site by a hard link.
             st = old.stat()
-            return bool(cached and cached.get("identity") == identity
-                        and cached.get("stat") == [st.st_size, st.st_mtime_ns, st.st_ino])
+            return bool(cached and cached["identity"] == identity
+                        and cached["stat"] == [st.st_size, st.st_mtime_ns, st.st_ino]
+                        and sha256_file(old) == cached["sha256"])
 
         def make(target: Path) -> None:
             found = self.cached_render(job.key)
@@ -636,9 +678,13 @@ class Builder:
             tags.write_tags(target, t)
 
         writer.produce(job.audio_path, unchanged, make)
-        st = (writer.tmp / job.audio_path).stat()
-        self.cache.write_json({"identity": identity,
-                               "stat": [st.st_size, st.st_mtime_ns, st.st_ino]},
+        written = writer.tmp / job.audio_path
+        st = written.stat()
+        ident = [st.st_size, st.st_mtime_ns, st.st_ino]
+        # A kept file was hashed by ``unchanged``; only a new one is read here.
+        known = cached["sha256"] if cached and cached["stat"] == ident else None
+        self.cache.write_json({"identity": identity, "stat": ident,
+                               "sha256": known or sha256_file(written)},
                               "site", manifest_key + ".json")
         return st.st_size
 
@@ -697,16 +743,15 @@ def up_to_date(root: Path, out: Path, base_url: str | None, strict: bool) -> lis
     This is the no-op rebuild: a stat of every input and output file, no parsing,
     no rendering. None means a real build is needed.
     """
-    try:
-        record = json.loads(_record_path(root, out).read_text())
-    except (OSError, ValueError):
+    record = read_shaped(_record_path(root, out), BUILD_RECORD)
+    if record is None:
         return None
-    extra = [Path(p) for p in record.get("extra", [])]
-    if record.get("fingerprint") != _fingerprint(root, extra, base_url, strict):
+    extra = [Path(p) for p in record["extra"]]
+    if record["fingerprint"] != _fingerprint(root, extra, base_url, strict):
         return None
-    if _stats(_files_under(out.resolve())) != record.get("site"):
+    if _stats(_files_under(out.resolve())) != record["site"]:
         return None
-    return list(record.get("warnings", []))
+    return list(record["warnings"])
 
 
 def remember(plan: ShowPlan, out: Path, base_url: str | None, strict: bool) -> None:
@@ -725,15 +770,78 @@ def remember(plan: ShowPlan, out: Path, base_url: str | None, strict: bool) -> N
     write_atomic(_record_path(show.root, out), json.dumps(record).encode())
 
 
+def _save_published(root: Path, record: bytes) -> None:
+    """Write the published record, or fail before the new site is swapped in.
+
+    A folder in its place is the user's to move (exit 2); a record that cannot
+    be written (read-only, full disk) is a fault of the machine (exit 1).
+    """
+    target = root / PUBLISHED_NAME
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise InputError([Problem(PUBLISHED_NAME, None, described(
+            "a file audio-feed can write the published GUIDs to", "a folder or other non-file "
+            "(move it away)"))])
+    try:
+        if target.is_file():
+            if target.read_bytes() == record:
+                return
+            # Opening for append changes nothing, and fails as writing would on a
+            # read-only or immutable file, which a rename over it would not notice.
+            with target.open("ab"):
+                pass
+        write_atomic(target, record)
+    except OSError as e:
+        raise EnvironmentProblem(f"{target}: cannot write the published record: "
+                                 f"{e.strerror or e}; the previous site was left as it was") from e
+
+
+SITE_LAYOUT = ("feed.xml", "index.html", "style.css", "artwork.png", "artwork.jpg", "audio/",
+               "episodes/")
+"""What an older audio-feed, which wrote no marker, put in a site."""
+
+
+def _migrated(root: Path, out: Path) -> set[str] | None:
+    """The files of a site an older audio-feed built without a marker, if it is one.
+
+    Either this show's build record lists the files, or the folder holds a
+    feed.xml that audio-feed generated, and then only files of its layout are ours.
+    """
+    record = read_shaped(_record_path(root, out), BUILD_RECORD)
+    if record is not None:
+        base = out.resolve()
+        return {Path(p).relative_to(base).as_posix() for p in record["site"]
+                if Path(p).is_relative_to(base)}
+    try:
+        head = (out / "feed.xml").read_bytes()[:4096].decode("utf-8", "replace")
+    except OSError:
+        return None
+    if not re.search(r"<generator>\s*audio-feed\b", head):
+        return None
+    return {f.relative_to(out).as_posix() for f in _files_under(out)
+            if f.relative_to(out).as_posix().startswith(SITE_LAYOUT)}
+
+
 def _check_out(root: Path, out: Path) -> None:
     """Refuse an output folder that would swallow the show or someone's files."""
     if out == root or root.is_relative_to(out):
         raise InputError([Problem("--out", None, expected(
             "a folder outside the show's own files", str(out)))])
-    if out.exists() and any(out.iterdir()) and not (out / "feed.xml").is_file() \
-            and not (out / "index.html").is_file():
-        raise InputError([Problem("--out", None, expected(
-            "an empty folder or one audio-feed built", f"{out} with other files in it"))])
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise InputError([Problem(str(out), None, described(
+            "a folder audio-feed can replace (--out)",
+            "a symlink" if out.is_symlink() else "a file"))])
+    if not out.exists() or not any(out.iterdir()):
+        return
+    ours = marked_files(out)
+    if ours is None:
+        ours = _migrated(root, out)
+    if ours is None:
+        first = sorted(p.name for p in out.iterdir())
+        raise InputError([Problem(str(out), None, described(
+            f"an empty folder or a site audio-feed built (it holds {MARKER})",
+            f"a folder without it, holding {first[0]!r}"
+            + (f" and {len(first) - 1} more" if len(first) > 1 else "")))])
+    refuse_foreign(out, foreign_files(out, ours))
 
 
 def check(root: Path, base_url: str | None = None, strict: bool = False,

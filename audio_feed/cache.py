@@ -4,18 +4,75 @@ A file's SHA-256 is remembered against its (size, mtime_ns, inode), as git's
 index does, so an unchanged multi-gigabyte back catalogue is not re-read. Keys
 are always content hashes, never mtimes: a touched but unchanged file keeps its
 hash, and a changed file gets a new one.
+
+Everything read back from the cache goes through :func:`fits`: an entry that
+cannot be read, or whose shape is not the one written, is a miss and never an
+error. The cache is ours to rebuild; a user (or a crash) may leave anything there.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
+import itertools
 import json
 import os
+import re
+import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from .errors import EnvironmentProblem
+
 CACHE_NAME = ".audio-feed-cache"
+LOCK_NAME = "build.lock"
+
+
+class MapOf:
+    """A shape: a JSON object with string keys, every value of one shape."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+Shape = Any
+"""A type (``int``, ``float``, ``str``, ``bool``, ``object``), a one-item list
+(a list of that shape), a dict (an object with at least those keys), a tuple
+(a list of exactly those shapes) or a :class:`MapOf`."""
+
+
+def fits(value: object, shape: Shape) -> bool:
+    """Whether JSON-decoded ``value`` has ``shape`` (see :data:`Shape`)."""
+    if isinstance(shape, MapOf):
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and fits(v, shape.value) for k, v in value.items())
+    if isinstance(shape, dict):
+        return isinstance(value, dict) and all(
+            k in value and fits(value[k], s) for k, s in shape.items())
+    if isinstance(shape, list):
+        return isinstance(value, list) and all(fits(v, shape[0]) for v in value)
+    if isinstance(shape, tuple):
+        return isinstance(value, list) and len(value) == len(shape) and all(
+            fits(v, s) for v, s in zip(value, shape, strict=True))
+    if shape is float:
+        return isinstance(value, int | float) and not isinstance(value, bool) \
+            and value == value and abs(value) != float("inf")
+    if shape is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, shape)
+
+
+def read_shaped(path: Path, shape: Shape) -> Any | None:
+    """The JSON in ``path`` if it reads and has ``shape``; otherwise None (a miss)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if fits(data, shape) else None
 
 
 def sha256_file(path: Path) -> str:
@@ -35,11 +92,59 @@ def digest(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+_serial = itertools.count()
+
+
+def temporary_name(path: Path, suffix: str = ".tmp") -> Path:
+    """A name beside ``path`` no other writer uses: process, thread and a counter."""
+    return path.with_name(
+        f".{path.name}.{os.getpid()}.{threading.get_ident()}.{next(_serial)}{suffix}")
+
+
+_TEMPORARY = re.compile(r"\..+\.(\d+)\.\d+\.\d+\.(?:tmp|part)")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (this one counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
+
+
+def sweep_temporary(folder: Path) -> None:
+    """Remove temporary files (``temporary_name``) whose writer's process is gone."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = _TEMPORARY.fullmatch(entry.name)
+        if m and not pid_alive(int(m.group(1))) and entry.is_file():
+            entry.unlink(missing_ok=True)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp = temporary_name(path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        # Name the file the user knows, not the temporary one.
+        raise OSError(e.errno, e.strerror, str(path)) from e
+    finally:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+INDEX_ENTRY: Shape = (int, int, int, str)
+"""hashes.json: path -> [size, mtime_ns, inode, sha256]."""
 
 
 class Cache:
@@ -47,11 +152,12 @@ class Cache:
         self.dir = directory
         self._lock = threading.Lock()
         self._index_path = directory / "hashes.json"
-        try:
-            self._index: dict[str, list[Any]] = json.loads(self._index_path.read_text())
-        except (OSError, ValueError):
-            self._index = {}
+        found = read_shaped(self._index_path, dict)
+        self._index: dict[str, list[Any]] = {
+            k: v for k, v in (found or {}).items() if fits(v, INDEX_ENTRY)}
         self._dirty = False
+        for sub in ("", "audio", "analysis", "site", "builds"):
+            sweep_temporary(directory / sub)
 
     def file_hash(self, path: Path) -> str:
         st = path.stat()
@@ -70,11 +176,9 @@ class Cache:
     def path(self, *parts: str) -> Path:
         return self.dir.joinpath(*parts)
 
-    def read_json(self, *parts: str) -> Any | None:
-        try:
-            return json.loads(self.path(*parts).read_text())
-        except (OSError, ValueError):
-            return None
+    def read_json(self, shape: Shape, *parts: str) -> Any | None:
+        """A cache entry if it reads and has ``shape``; None is a miss."""
+        return read_shaped(self.path(*parts), shape)
 
     def write_json(self, data: Any, *parts: str) -> None:
         write_atomic(self.path(*parts), json.dumps(data, sort_keys=True, indent=1).encode())
@@ -84,3 +188,43 @@ class Cache:
             if self._dirty:
                 write_atomic(self._index_path, json.dumps(self._index, sort_keys=True).encode())
                 self._dirty = False
+
+    def clear(self) -> None:
+        """Forget everything but the lock file (which a running build holds)."""
+        if self.dir.is_dir():
+            for entry in self.dir.iterdir():
+                if entry.name == LOCK_NAME:
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+        with self._lock:
+            self._index, self._dirty = {}, False
+
+
+@contextmanager
+def show_lock(cache_dir: Path) -> Iterator[None]:
+    """Hold the per-show build lock; fail fast, naming the build that holds it.
+
+    Two builds of one show would share the cache and the output folder, so the
+    second one stops at once rather than waiting an unknown time.
+    """
+    path = cache_dir / LOCK_NAME
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise EnvironmentProblem(
+                f"{path}: another build of this show is running (pid {holder}); "
+                f"wait for it to finish") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

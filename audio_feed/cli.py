@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from tqdm import tqdm
 
-from . import __version__, build, lint
+from . import __version__, build, ffmpeg, lint
 from . import serve as preview
+from .cache import CACHE_NAME, show_lock
 from .constants import LOUDNESS_TARGET
 from .errors import AudioFeedError, EnvironmentProblem
 from .model import AudioSettings
@@ -94,10 +96,18 @@ def _guarded(fn: F) -> F:
             left = ": the previous site was left as it was" if fn.__name__ == "build_cmd" else ""
             click.echo(f"interrupted{left}", err=True)
             sys.exit(130)
-        except OSError as e:
+        except ffmpeg.FFmpegError as e:
+            # Any ffmpeg failure not already put in the user's terms is the machine's.
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: {e}", err=True)
+            click.echo(f"error: {e.output or e.what}: {e.fault or e.last}", err=True)
+            sys.exit(1)
+        except OSError as e:
+            # A fault of the machine (disk full, I/O error, permission denied):
+            # one line naming the file, exit 1.
+            if debug:
+                traceback.print_exc()
+            click.echo(f"error: {_os_error(e)}", err=True)
             sys.exit(1)
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -127,6 +137,19 @@ allow_guid_change = click.option(
     "--allow-guid-change", is_flag=True,
     help="Accept a new post_id for an episode already published (players will see it as a "
          "new episode).")
+
+
+def _os_error(e: OSError) -> str:
+    where = ": ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+    what = e.strerror or str(e)
+    return (f"{where}: {what}" if where else what).replace("\n", " ")
+
+
+@contextmanager
+def _locked(show_dir: Path) -> Iterator[None]:
+    """The show's build lock, when there is a show folder to hold it in."""
+    with show_lock(show_dir / CACHE_NAME) if show_dir.is_dir() else nullcontext():
+        yield
 
 
 def _count(n: int, word: str) -> str:
@@ -198,28 +221,30 @@ def build_cmd(show_dir: Path, out: Path | None, base_url: str | None, strict: bo
         server = preview.make_server(out, port=port, log=_log_request, must_exist=False)
         base_url = f"http://127.0.0.1:{server.server_address[1]}/"
     out = out or Path("_site")
-    if not clean and server is None:
-        warnings = build.up_to_date(show_dir, out, base_url, strict)
-        if warnings is not None:
-            for line in warnings:
-                click.echo(f"warning: {line}", err=True)
-            if not quiet:
-                click.echo(f"{out}: up to date (nothing changed since the last build)")
-            return
-    plan = build.load(show_dir, base_url, strict, allow_guid_change, out)
-    _warnings(plan)
-    reporter = _Reporter(quiet)
-    builder = build.Builder(plan, out, jobs or os.cpu_count() or 1, reporter, clean=clean,
-                            allow_guid_change=allow_guid_change, strict=strict)
-    result = builder.build()
-    for finding in result.findings:
-        if finding.severity == "warning":
-            click.echo(f"warning: {finding}", err=True)
-    build.remember(plan, out, base_url, strict)
+    with _locked(show_dir):
+        if not clean and server is None:
+            warnings = build.up_to_date(show_dir, out, base_url, strict)
+            if warnings is not None:
+                for line in warnings:
+                    click.echo(f"warning: {line}", err=True)
+                if not quiet:
+                    click.echo(f"{out}: up to date (nothing changed since the last build)")
+                return
+        plan = build.load(show_dir, base_url, strict, allow_guid_change, out)
+        _warnings(plan)
+        reporter = _Reporter(quiet)
+        builder = build.Builder(plan, out, jobs or os.cpu_count() or 1, reporter, clean=clean,
+                                allow_guid_change=allow_guid_change, strict=strict)
+        result = builder.build()
+        for finding in result.findings:
+            if finding.severity == "warning":
+                click.echo(f"warning: {finding}", err=True)
+        build.remember(plan, out, base_url, strict)
     if quiet:
         return
     show = plan.show
-    click.echo(f"built {result.out}: {sum(p.audio is not None for p in result.pages)} episodes "
+    in_feed = sum(p.audio is not None for p in result.pages)
+    click.echo(f"built {result.out}: {_count(in_feed, 'episode')} "
                f"in the feed ({len(result.rendered)} rendered, {len(result.reused)} reused), "
                f"{len(result.changed)} files written, {len(result.removed)} removed")
     click.echo(f"  feed:  {result.out / 'feed.xml'}  (served as {show.feed_url})")

@@ -54,14 +54,41 @@ def run(args: list[str], what: str) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg; a failure becomes an error naming ``what`` with ffmpeg's last line."""
     proc = subprocess.run(base_args() + args, capture_output=True, check=False)
     if proc.returncode != 0:
-        raise FFmpegError(what, proc.stderr.decode("utf-8", "replace"))
+        raise FFmpegError(what, proc.stderr.decode("utf-8", "replace"), output=args[-1])
     return proc
 
 
-class FFmpegError(Exception):
-    """ffmpeg failed; ``last`` is its last meaningful line of output."""
+MACHINE_FAULTS = ("No space left on device", "Disk quota exceeded", "Input/output error",
+                  "Read-only file system", "File too large", "Too many open files",
+                  "Cannot allocate memory")
+"""What ffmpeg reports (strerror) when the machine, not the input, failed."""
+DENIED = ("Permission denied", "Operation not permitted")
+"""Machine faults only when about the file being written: an unreadable
+recording is the show's problem."""
 
-    def __init__(self, what: str, stderr: str) -> None:
+
+class FFmpegError(Exception):
+    """ffmpeg failed; ``last`` is its last meaningful line of output.
+
+    ``fault`` is set when the failure is the machine's (a full disk, an I/O
+    error, no permission to write ``output``) rather than the input's.
+    """
+
+    def __init__(self, what: str, stderr: str, output: str | None = None) -> None:
         lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
         self.last = lines[-1] if lines else "no output"
+        self.what = what
+        self.output = output if output and output != "-" and ":" not in output[:6] else None
+        self.fault = _fault(lines, self.output)
         super().__init__(f"{what}: ffmpeg failed: {self.last}")
+
+
+def _fault(lines: list[str], output: str | None) -> str | None:
+    for line in reversed(lines):
+        for fault in MACHINE_FAULTS:
+            if fault in line:
+                return fault
+        for denied in DENIED:
+            if denied in line and output is not None and output in line:
+                return denied
+    return None

@@ -93,8 +93,14 @@ def dump(record: Record) -> bytes:
 def read(root: Path, problems: Problems, out: Path | None = None) -> Record:
     """The record in ``root``; else what a feed.xml audio-feed built in ``out`` published."""
     path = root / RECORD_NAME
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return from_feed(out / "feed.xml") if out is not None else {}
+    if path.is_symlink() or not path.is_file():
+        # Caught here, so that check refuses what build could not write.
+        problems.add(path, None, described(
+            "a file audio-feed can write the published GUIDs to",
+            "a folder or other non-file (move it away)"))
+        return {}
     try:
         record = parse(json.loads(path.read_text("utf-8")))
     except (OSError, ValueError):

@@ -20,6 +20,9 @@ Standard library only. It serves the files of one folder and nothing else:
   show the latest build, so the browser must revalidate each time.
 - A folder is served through its ``index.html``; ``/episodes/x`` redirects (301)
   to ``/episodes/x/``. A folder without ``index.html`` is 404, never a listing.
+- Only a folder audio-feed built (it holds the ``.audio-feed-site`` marker) is
+  served, and no name starting with a dot ever is (the marker, ``.git``, a
+  cache): 404, whether asked for directly or reached through a symlink.
 - A path that would leave the site folder (``..`` in any encoding, an encoded
   slash, an absolute path, a symlink pointing outside) is 404; a request target
   that is not a path at all is 400. The query string is ignored.
@@ -61,6 +64,7 @@ from urllib.parse import quote, unquote
 
 from audio_feed.constants import MIME_TYPES, TEXT_TYPES
 from audio_feed.errors import EnvironmentProblem, InputError, Problem
+from audio_feed.writer import MARKER
 
 ALLOWED_METHODS = ("GET", "HEAD")
 CHUNK_SIZE = 64 * 1024
@@ -139,6 +143,10 @@ def _tags(header: str) -> Iterable[str]:
 
 class PreviewServer(ThreadingHTTPServer):
     """A ThreadingHTTPServer that knows the site folder and where to log."""
+
+    request_queue_size = 256
+    """The listen backlog: a player or a page opens many connections at once,
+    and socketserver's default of 5 drops some of them."""
 
     def __init__(self, site: Path, address: tuple[str, int], log: Callable[[str], None]) -> None:
         self.site = site
@@ -351,7 +359,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 return HTTPStatus.BAD_REQUEST
             # An empty segment is how "//etc/passwd" would become an absolute path;
             # "\\" is a separator on Windows; NUL ends a path in C.
-            if name in ("", ".", "..") or any(c in name for c in "/\\\0"):
+            if name.startswith(".") or name == "" or any(c in name for c in "/\\\0"):
                 return HTTPStatus.NOT_FOUND
             names.append(name)
 
@@ -359,12 +367,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
             # Resolved on each request: a rebuild swaps the whole folder.
             root = self.server.site.resolve(strict=True)
             found = root.joinpath(*names).resolve(strict=True)
-            if not found.is_relative_to(root):
+            if not found.is_relative_to(root) or _hidden(found.relative_to(root)):
                 return HTTPStatus.NOT_FOUND
             mode = found.stat().st_mode
             if stat.S_ISDIR(mode):
                 index = (found / "index.html").resolve(strict=True)
-                if not index.is_relative_to(root) or not index.is_file():
+                if not index.is_relative_to(root) or not index.is_file() \
+                        or _hidden(index.relative_to(root)):
                     return HTTPStatus.NOT_FOUND
                 if not wants_folder:
                     return "/" + "".join(quote(n, safe="") + "/" for n in names)
@@ -393,11 +402,12 @@ def make_server(site: Path, host: str = "127.0.0.1", port: int = 0,
     ``must_exist=False`` lets ``build --serve`` listen (and so learn its port)
     before the site it builds exists.
 
-    Raises :class:`InputError` when ``site`` is not a folder and
+    Raises :class:`InputError` when ``site`` is not a folder audio-feed built and
     :class:`EnvironmentProblem` when the address cannot be listened on.
     """
-    if must_exist and not site.is_dir():
-        found = "a file" if site.exists() else "no such folder"
+    if must_exist and not (site / MARKER).is_file():
+        found = ("a folder audio-feed did not build (no .audio-feed-site in it)"
+                 if site.is_dir() else "a file" if site.exists() else "no such folder")
         raise InputError([Problem(str(site), None,
                                   f"expected a built site folder (run audio-feed build), "
                                   f"got {found}")])
@@ -421,6 +431,11 @@ def feed_url(server: ThreadingHTTPServer) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{port}/feed.xml"
+
+
+def _hidden(rel: Path) -> bool:
+    """Whether a site-relative path goes through a dotfile or dot-folder."""
+    return any(part.startswith(".") for part in rel.parts)
 
 
 def _silent(line: str) -> None:

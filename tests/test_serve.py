@@ -27,6 +27,7 @@ import pytest
 from audio_feed import serve
 from audio_feed.errors import EnvironmentProblem, InputError
 from audio_feed.serve import PreviewServer, feed_url, make_server, parse_range
+from audio_feed.writer import MARKER, MARKER_LINE
 
 AUDIO = random.Random(20240611).randbytes(5000)
 BIG = random.Random(7).randbytes(300_000)  # several CHUNK_SIZE chunks
@@ -103,6 +104,7 @@ def build_site(root: Path) -> Path:
     (site / "episodes" / "a").mkdir(parents=True)
     (site / "episodes" / "empty").mkdir()
     (site / "feed.xml").write_bytes(FEED)
+    (site / MARKER).write_text(MARKER_LINE)
     (site / "index.html").write_bytes(HOME)
     (site / "episodes" / "a" / "index.html").write_bytes(EPISODE)
     (site / "episodes" / "empty" / "notes.txt").write_text("a folder without an index\n")
