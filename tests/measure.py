@@ -7,12 +7,13 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyloudnorm
 
 from audio_feed import ffmpeg
 
 
-def decode(path: Path, rate: int = 44100) -> np.ndarray:
+def decode(path: Path, rate: int = 44100) -> npt.NDArray[np.float64]:
     """Mono float PCM of a file, as ffmpeg decodes it."""
     out = subprocess.run([ffmpeg.exe(), "-nostdin", "-loglevel", "error", "-i", str(path),
                           "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],

@@ -8,11 +8,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conftest import served_build
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -30,7 +33,7 @@ def site(sample_show: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -39,7 +42,7 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def open_page(browser: Any, url: str) -> tuple[Any, list[str]]:
+def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
     """A page at ``url``, and a list that collects its console errors and failed requests."""
     page = browser.new_page()
     problems: list[str] = []
@@ -54,7 +57,7 @@ def open_page(browser: Any, url: str) -> tuple[Any, list[str]]:
     return page, problems
 
 
-def test_index_lists_episodes_and_every_link_works(site: str, browser: Any) -> None:
+def test_index_lists_episodes_and_every_link_works(site: str, browser: Browser) -> None:
     page, problems = open_page(browser, site + "index.html")
     assert page.eval_on_selector("img.artwork", "i => i.naturalWidth") == 1400
     assert page.input_value("#feed-url").endswith("/feed.xml")
@@ -65,21 +68,23 @@ def test_index_lists_episodes_and_every_link_works(site: str, browser: Any) -> N
     assert problems == []
 
 
-def test_player_loads_and_chapters_seek(site: str, browser: Any) -> None:
+def test_player_loads_and_chapters_seek(site: str, browser: Browser) -> None:
     page, problems = open_page(browser, site + "episodes/2026-09-17-interview-river-keeper/")
     page.wait_for_function("document.getElementById('player').readyState >= 1")
     duration = page.evaluate("document.getElementById('player').duration")
     assert 45 < duration < 60
     links = page.query_selector_all(".chapters a[data-start]")
     assert len(links) == 5
-    target = float(links[3].get_attribute("data-start"))
+    start = links[3].get_attribute("data-start")
+    assert start is not None
+    target = float(start)
     links[3].click()
     page.wait_for_function(
         f"Math.abs(document.getElementById('player').currentTime - {target}) < 0.5")
     assert problems == []
 
 
-def test_post_images_and_timed_transcript(site: str, browser: Any) -> None:
+def test_post_images_and_timed_transcript(site: str, browser: Browser) -> None:
     page, problems = open_page(browser, site + "episodes/2026-09-03-why-we-listen/")
     assert page.eval_on_selector(".post img", "i => i.complete && i.naturalWidth") == 600
     page, more = open_page(browser, site + "episodes/2026-11-19-three-small-tools/")

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html
@@ -77,7 +78,7 @@ def test_the_sample_shows_committed_record_is_what_a_build_writes(tmp_path: Path
     build.Builder(build.load(show), tmp_path / "site", 2, build.Reporter()).build()
     built = json.loads((show / build.PUBLISHED_NAME).read_text())
 
-    def machine_free(record: dict[str, object]) -> object:
+    def machine_free(record: dict[str, Any]) -> str:
         # The render key in an enclosure name changes with the ffmpeg build.
         text = json.dumps(record, sort_keys=True)
         return re.sub(r"-[0-9a-f]{10}\.(mp3|m4a)", "-KEY.\\1", text)

@@ -48,7 +48,7 @@ ILLEGAL = {c for c in NASTY if len(c) == 1 and (ord(c) < 32 and c not in "\t\n\r
 any_text = st.lists(st.one_of(st.sampled_from(NASTY), st.characters()), max_size=16).map("".join)
 # Odd but legal: what a build must be able to write, so most examples should build.
 odd_text = st.lists(st.one_of(st.sampled_from(sorted(set(NASTY) - ILLEGAL)), st.characters(
-    blacklist_categories=("Cs", "Cc"))), max_size=16).map("".join)
+    exclude_categories=("Cs", "Cc"))), max_size=16).map("".join)
 text = st.one_of(odd_text, odd_text, any_text)
 plain = st.text(st.characters(codec="utf-8", categories=("L", "N", "Zs", "P")), max_size=24)
 scalar: st.SearchStrategy[Any] = st.one_of(
@@ -70,11 +70,11 @@ FIELDS = ["title", "subtitle", "description", "post_id", "date", "email_sent_at"
 chapter_lines = st.lists(st.tuples(st.integers(0, 3), text).map(
     lambda t: json.dumps(f"00:00:0{t[0]} {t[1]}", ensure_ascii=True)), min_size=1, max_size=3)
 stem = st.one_of(
-    st.text(st.characters(categories=("L", "N", "Zs"), blacklist_characters="/"),
+    st.text(st.characters(categories=("L", "N", "Zs"), exclude_characters="/"),
             min_size=1, max_size=12),
     st.text(st.one_of(st.sampled_from([c for c in NASTY if len(c) == 1 and c not in "\x00\n\r"]
                                       + [".", "-"]),
-                      st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",))),
+                      st.characters(exclude_characters="/\x00", exclude_categories=["Cs"])),
             min_size=1, max_size=12))
 body = st.lists(st.one_of(
     odd_text, odd_text, odd_text, any_text, plain, st.sampled_from([

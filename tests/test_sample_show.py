@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any, cast
 
 import feedparser
 import podcastparser
@@ -32,10 +33,10 @@ def built(sample_show: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     return out, result.stderr
 
 
-def feed_items(out: Path) -> list[dict]:
+def feed_items(out: Path) -> list[dict[str, Any]]:
     parsed = podcastparser.parse("https://example.org/field-notes/feed.xml",
                                  (out / "feed.xml").open("rb"))
-    return parsed["episodes"]
+    return cast(list[dict[str, Any]], parsed["episodes"])
 
 
 def local(out: Path, url: str) -> Path:
@@ -108,8 +109,8 @@ def test_interview_chapters_are_shifted_by_the_intro(built: tuple[Path, str],
     mp3 = next((out / "audio").glob("2026-09-17-interview-river-keeper-*.mp3"))
     id3 = tags.read_mp3_chapters(mp3)
     assert [t for _, _, t in id3] == [t for _, t in json_chapters]
-    for (start, _end, _), (js, _) in zip(id3, json_chapters, strict=True):
-        assert abs(start - js) < 0.002
+    for (id3_start, _end, _), (js, _) in zip(id3, json_chapters, strict=True):
+        assert abs(id3_start - js) < 0.002
     assert id3[-1][1] == pytest.approx(duration(mp3), abs=0.1)
 
 

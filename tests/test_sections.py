@@ -9,6 +9,7 @@ import podcastparser
 import pytest
 
 from audio_feed import build, tags
+from audio_feed.errors import InputError
 
 from conftest import make_tone, post
 from measure import duration
@@ -113,7 +114,7 @@ def test_chapters_list_and_sections_conflict(tiny_show: Path) -> None:
     md = tiny_show / "episodes/four.md"
     md.write_text(md.read_text().replace(
         "---\nBefore", 'chapters:\n  - "00:00:00 X"\n---\nBefore'))
-    with pytest.raises(build.InputError) as e:
+    with pytest.raises(InputError) as e:
         build.load(tiny_show)
     assert e.value.lines() == [
         "episodes/four.md: chapters: expected no chapters list for a recording in sections "
