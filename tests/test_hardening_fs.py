@@ -15,11 +15,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import Result
 
 from audio_feed import build, ffmpeg
 from audio_feed.cache import CACHE_NAME
@@ -29,9 +31,9 @@ from conftest import Run, make_tone, post, tree
 MARKER = ".audio-feed-site"
 
 
-def one_error(result: object, code: int) -> str:
+def one_error(result: Result, code: int) -> str:
     """The single error line of a failed CLI run with exit status ``code``."""
-    exit_code, output = result.exit_code, result.output  # type: ignore[attr-defined]
+    exit_code, output = result.exit_code, result.output
     assert exit_code == code, output
     assert "Traceback" not in output
     errors = [ln for ln in output.splitlines() if ln.startswith("error:")]
@@ -386,7 +388,7 @@ def test_serve_answers_200_concurrent_range_requests(tiny_show: Path, tmp_path: 
 # -- 10. wrong-shaped cache files ---------------------------------------------------
 
 KINDS = ["hashes.json", "audio/*.json", "analysis/*.json", "site/*.json", "builds/*.json"]
-SHAPES = {
+SHAPES: dict[str, Callable[[Any], Any]] = {
     "list": lambda real: [],
     "number": lambda real: 7,
     "string": lambda real: "text",
