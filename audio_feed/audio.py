@@ -69,10 +69,16 @@ is 0.5; the rest is room for the lossy encoder and for other meters to differ.""
 PEAK_STEP_DB = 0.3
 """dB the limit is lowered by, beyond the measured overshoot, when a limited encode
 still peaked over: one correction should be enough."""
-PREDICT_WINDOWS = 4
-"""How many windows of a long body the level prediction listens to."""
-PREDICT_SECONDS = 45.0
-"""Seconds per window: four of them are a few per cent of an hour's decode."""
+PREDICT_WINDOWS = 8
+"""How many windows spread over a body the level prediction listens to."""
+PREDICT_SECONDS = 30.0
+"""Longest window, in seconds (eight of them are 7 % of an hour)."""
+PREDICT_FRACTION = 0.05
+"""Share of a body the windows add up to: 5 % of a decode is about 1 % of an encode,
+and the prediction decodes them twice when the limiter is needed."""
+PREDICT_MIN_SECONDS = 3.0
+"""Shortest window, in seconds: several of ebur128's 400 ms blocks, so the gate sees
+speech and pauses as they are."""
 WINDOW_PEAK_ALLOWANCE_DB = 1.5
 """dB a body's loudest peak is assumed to lie above the loudest the windows heard,
 when deciding whether to limit and how far to duck the outro; the encode's own
@@ -84,6 +90,9 @@ WINDOWS_MISLED_LU = 1.0
 """LU by which an encode at a level predicted from windows may miss before the
 windows are distrusted and the whole body is measured for the next encode (a
 smaller miss is corrected from the encode's own measurement)."""
+SLOPE_PROBE_DB = 2.0
+"""dB between the two gains the limiter's slope is measured at: wide enough that
+ebur128's tenths of a LU do not swamp it, near enough to stay local."""
 SLOPE_MIN_STEP_DB = 0.05
 """Gain steps smaller than this (dB) say too little to measure a slope from."""
 MIN_SLOPE = 0.25
@@ -352,9 +361,14 @@ class Levels:
 
 def _listening_graph(body: Body, settings: AudioSettings, duration: float | None,
                      windows: int, seconds: float) -> tuple[list[str], str]:
-    """ffmpeg inputs and a graph ending in ``[w]``: a few windows of a long single
-    recording, or the whole body when the windows would cover most of it anyway."""
-    if not isinstance(body, Path) or duration is None or duration <= windows * seconds:
+    """ffmpeg inputs and a graph ending in ``[w]``: ``windows`` windows spread over a
+    single recording, together PREDICT_FRACTION of it (each at least
+    PREDICT_MIN_SECONDS, at most ``seconds``), or the whole body when it is in
+    sections or the windows would cover half of it anyway."""
+    if duration is not None:
+        share = duration * PREDICT_FRACTION / windows
+        seconds = min(seconds, max(PREDICT_MIN_SECONDS, share))
+    if not isinstance(body, Path) or duration is None or duration <= 2 * windows * seconds:
         inputs, graph = _body_graph(body, 0, settings, "w")
         return inputs, graph
     inputs = []
@@ -423,18 +437,33 @@ def _limit_loss(inputs: list[str], graph: str, plain: float, limit: float, targe
                 what: str) -> tuple[float, float]:
     """The gain the limiter costs at the target, and the loudness's slope there.
 
-    Two limited passes over the same audio: at the plain gain, and at that plus
-    what the first lost. The second limits harder; the two give the slope, and one
-    secant step from the second lands on the target.
+    One pass over the same audio, split into two limited branches: at the plain
+    gain and SLOPE_PROBE_DB above it. The two give the slope of loudness against
+    gain under the limiter, and one secant step the gain that lands on the target.
     """
-    first, _ = _loudness_of(inputs, graph, _limiter(limit, plain)[1:] + ",", what)
-    step = target - first
-    if step <= SLOPE_MIN_STEP_DB:
-        return max(0.0, step), 1.0
-    second, _ = _loudness_of(inputs, graph, _limiter(limit, plain + step)[1:] + ",", what)
-    slope = min(1.0, max(MIN_SLOPE, (second - first) / step))
-    loss = step + (target - second) / slope
+    branches = [_limiter(limit, g)[1:] for g in (plain, plain + SLOPE_PROBE_DB)]
+    full = (f"{graph};[w]asplit[a][b];[a]{branches[0]},ebur128=peak=sample:framelog=verbose"
+            f"[oa];[b]{branches[1]},ebur128=peak=sample:framelog=verbose[ob]")
+    proc = ffmpeg.run(["-nostats", "-loglevel", "info", *inputs, "-filter_complex", full,
+                       "-map", "[oa]", "-f", "null", "-", "-map", "[ob]", "-f", "null", "-"],
+                      what)
+    first, second = _summaries(proc.stderr.decode("utf-8", "replace"), what)
+    slope = min(1.0, max(MIN_SLOPE, (second - first) / SLOPE_PROBE_DB))
+    loss = (target - first) / slope
     return min(MAX_LIMIT_LOSS_DB, max(0.0, loss)), slope
+
+
+_EBUR128 = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:")
+
+
+def _summaries(log: str, what: str) -> tuple[float, float]:
+    """Integrated loudness from two ebur128 filters of one graph, in graph order."""
+    parts = _EBUR128.split(log)
+    found = {int(n): _I.search(text) for n, text in zip(parts[1::2], parts[2::2], strict=True)}
+    values = [_db(m.group(1)) for _, m in sorted(found.items()) if m]
+    if len(values) != 2:
+        raise ffmpeg.FFmpegError(what, "no loudness in ffmpeg's summary")
+    return values[0], values[1]
 
 
 def head_of(body: Body, settings: AudioSettings, samples: int) -> bytes:
