@@ -79,10 +79,12 @@ and the prediction decodes them twice when the limiter is needed."""
 PREDICT_MIN_SECONDS = 3.0
 """Shortest window, in seconds: several of ebur128's 400 ms blocks, so the gate sees
 speech and pauses as they are."""
-WINDOW_PEAK_ALLOWANCE_DB = 1.5
+WINDOW_PEAK_ALLOWANCE_DB = 0.5
 """dB a body's loudest peak is assumed to lie above the loudest the windows heard,
-when deciding whether to limit and how far to duck the outro; the encode's own
-measurement catches a body that goes further."""
+when deciding whether to limit and how far to duck the outro. Small: windows over
+5 % of a mastered body hear its limiter's ceiling, and a limiter switched on for
+nothing costs CPU the second job wants; the encode's own measurement catches a
+body that goes further (one more encode, counted)."""
 CODEC_LOUDNESS_LOSS_LU = {"mp3": 0.3, "m4a": 0.2, "wav": 0.0}
 """LU a lossy encoder takes off speech, aimed for in advance (measured at 64 and
 128 kb/s: MP3 0.4 LU, AAC 0.2 LU; the encode's own measurement settles the rest)."""
@@ -101,6 +103,12 @@ never overshoots by more than four times its miss."""
 MAX_LIMIT_LOSS_DB = 9.0
 """Cap on the predicted loudness the limiter takes off, in LU: beyond that the body
 is mostly peaks, and pushing harder only distorts it."""
+FADE_FLOOR_DB = -120.0
+"""Gain at the silent end of a seam's fade: below anything a 32-bit sample holds."""
+LIMITER_ATTACK_MS = 5
+"""The limiter's look-ahead, ms: long enough to catch a plosive's rise smoothly."""
+LIMITER_RELEASE_MS = 50
+"""How fast the limiter lets go, ms: short, so a lone transient dents no words."""
 SILENCE_LUFS = -60.0
 """Integrated loudness below which a body is taken to be silent (LUFS)."""
 _BYTES = 4  # s32le
@@ -285,7 +293,7 @@ def outro_parts(outro_a: Analysis, settings: AudioSettings, limit: float
     t = overlap_samples(settings, settings.outro_overlap)
     start = _slice(outro, 0, t)
     if t:
-        start = start.fade(from_gain=-120.0, start=0, end=len(start))
+        start = start.fade(from_gain=FADE_FLOOR_DB, start=0, end=len(start))
     return start, _slice(outro, t)
 
 
@@ -682,7 +690,7 @@ def _head_seam(job: _Job, attempt: _Attempt, h: int) -> AudioSegment:
     intro = _segment(job.intro.head, s).apply_gain(music_gain(job.intro, s, attempt.limit))
     n = int(intro.frame_count())
     end = _slice(intro, n - h)
-    end = end.fade(to_gain=-120.0, start=0, end=len(end)) if h else end
+    end = end.fade(to_gain=FADE_FLOOR_DB, start=0, end=len(end)) if h else end
     voice = _segment(job.head[: h * _BYTES * s.channels], s)
     return _slice(intro, 0, n - h) + mix_under(end, voice.apply_gain(attempt.gain),
                                                attempt.limit)
@@ -755,7 +763,8 @@ def _encode(job: _Job, graph: _Graph, attempt: _Attempt, tmp_out: Path,
 
 def _limiter(limit_db: float, gain_db: float) -> str:
     pre = f",volume={gain_db:.4f}dB:precision=float" if gain_db else ""
-    return (f"{pre},alimiter=limit={10 ** (limit_db / 20):.6f}:attack=5:release=50"
+    return (f"{pre},alimiter=limit={10 ** (limit_db / 20):.6f}:attack={LIMITER_ATTACK_MS}"
+            f":release={LIMITER_RELEASE_MS}"
             ":level=false:latency=true")
 
 

@@ -271,7 +271,7 @@ def render_ratio(name: str, body: Path) -> tuple[list[float], float, float]:
         digests.add(meta["sha256"])
     loudness, peak = measure_file(next((site / "audio").glob("long-*.mp3")))
     ok = abs(loudness + 16) <= 0.5 and peak <= -1.0
-    render_t, plain = times[len(times) // 2]
+    render_t, plain = times[ratios.index(statistics.median_low(ratios))]
     print(f"   {name}: ratio {spread(ratios)} (e.g. {render_t:.1f} s / {plain:.1f} s); "
           f"encodes {'/'.join(map(str, encodes))}; output {loudness:.1f} LUFS, {peak:.1f} dBTP "
           f"({'within' if ok else 'OUTSIDE'} -16 +- 0.5 LUFS, <= -1.0 dBTP); limiter "
@@ -392,7 +392,7 @@ def figure_parallel(minutes: tuple[int, int]) -> None:
         parallel_t, _ = timed_build(par, WORK / "par_site", jobs=2)
         ratios.append(parallel_t / serial_t)
         pairs.append((parallel_t, serial_t))
-    parallel_t, serial_t = pairs[len(pairs) // 2]
+    parallel_t, serial_t = pairs[ratios.index(statistics.median_low(ratios))]
     print(f"5. four {minutes[0] / 6:.0f}-minute episodes, 2 jobs / 1 job: ratio {spread(ratios)} "
           f"(e.g. {parallel_t:.1f} s / {serial_t:.1f} s; target <= 0.6)")
 
