@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
+import pyloudnorm
 import pytest
 
 from audio_feed import build, ffmpeg
@@ -84,9 +86,21 @@ def do_build(show: Path, out: Path, windows: tuple[int, float] | None = None
     return metas[0]
 
 
-def assert_lands(site: Path) -> None:
-    mp3 = next((site / "audio").glob("one-*.mp3"))
-    loudness, peak = integrated_loudness(mp3), true_peak(mp3)
+def loudness_as_is(path: Path, channels: int) -> float:
+    """pyloudnorm on the file's own channels (BS.1770 sums their powers; a mono
+    downmix of a one-sided stereo file would read 6 dB low)."""
+    if channels == 1:
+        return integrated_loudness(path)
+    pcm = subprocess.run([ffmpeg.exe(), "-nostdin", "-loglevel", "error", "-i", str(path),
+                          "-ar", "44100", "-f", "f32le", "-"], capture_output=True,
+                         check=True).stdout
+    data = np.frombuffer(pcm, dtype="<f4").astype(np.float64).reshape(-1, channels)
+    return float(pyloudnorm.Meter(44100).integrated_loudness(data))
+
+
+def assert_lands(site: Path, channels: int = 1) -> None:
+    rendered = next((site / "audio").glob("one-*.*"))
+    loudness, peak = loudness_as_is(rendered, channels), true_peak(rendered)
     assert abs(loudness - TARGET_LUFS) <= LOUDNESS_TOLERANCE, loudness
     assert peak <= CEILING_DBTP, peak
 
@@ -97,6 +111,35 @@ def test_each_hard_body_lands_within_tolerance(name: str, tiny_show: Path,
     only_episode(tiny_show, make_body(name, tmp_path))
     meta = do_build(tiny_show, tmp_path / "site")
     assert meta["landed"] is True
+    assert_lands(tmp_path / "site")
+
+
+@pytest.mark.parametrize(("name", "settings"), [
+    ("quiet-peaky", 'format = "m4a"'),  # AAC overshoots more, and is measured decoded
+    ("one-channel", "channels = 2"),  # a stereo episode: lengths count per channel
+    ("loud-squashed", 'bitrate = "128k"'),
+])
+def test_hard_bodies_land_in_other_output_formats(name: str, settings: str, tiny_show: Path,
+                                                  tmp_path: Path) -> None:
+    toml = tiny_show / "podcast.toml"
+    toml.write_text(toml.read_text() + f"\n[audio]\n{settings}\n")
+    only_episode(tiny_show, make_body(name, tmp_path))
+    meta = do_build(tiny_show, tmp_path / "site")
+    assert meta["landed"] is True
+    assert_lands(tmp_path / "site", 2 if "channels = 2" in settings else 1)
+
+
+def test_a_body_in_sections_lands(tiny_show: Path, tmp_path: Path) -> None:
+    # Sections are heard whole (no windows) and joined in the graph: one quiet and
+    # peaky, one loud and squashed.
+    only_episode(tiny_show, make_body("quiet-peaky", tmp_path))
+    (tiny_show / "episodes/one.mp3").unlink()
+    folder = tiny_show / "episodes/one"
+    folder.mkdir()
+    shutil.copy(make_body("quiet-peaky", tmp_path), folder / "01-first.mp3")
+    shutil.copy(make_body("loud-squashed", tmp_path), folder / "02-second.mp3")
+    meta = do_build(tiny_show, tmp_path / "site")
+    assert meta["landed"] is True and len(meta["section_starts"]) == 2  # type: ignore[arg-type]
     assert_lands(tmp_path / "site")
 
 
