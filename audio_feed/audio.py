@@ -1,20 +1,23 @@
-"""Episode audio: measure, stitch intro + body + outro, normalise, encode once.
+"""Episode audio: predict the level, stitch intro + body + outro, encode once.
 
-The design keeps memory flat however long the episode is (see docs/audio.md):
+The design keeps memory flat however long the episode is, and the cost at one
+encode whatever the recording's level or peaks (see docs/audio.md and
+docs/loudness.md):
 
-1. ``analyse`` decodes a body once with ffmpeg, measuring integrated loudness
-   and true peak with the ``ebur128`` filter while the PCM streams through a
-   pipe; Python keeps only the first seconds (what the intro seam needs) and
-   counts the samples. Results are cached per file content.
+1. ``predict_levels`` listens to a few windows of a long body (the whole of a
+   short one) with ffmpeg's ``ebur128``: integrated loudness, sample peak, and,
+   when the peaks need the limiter, what limiting costs in loudness at two gains
+   (so the gain that lands on the target after limiting can be solved for). A
+   few per cent of a decode; cached per file content.
 2. pydub builds the seams, where it is at its best: the intro fading out under
    the first words, and the outro fading in. They are short, whatever the
-   episode's length.
-3. One ffmpeg filter graph joins head seam + the body from the end of the intro
-   overlap (a sample-exact ``atrim`` of the same decode) + the outro, summed
-   over the body's last second by ``acrossfade`` with both curves off; it
-   applies the loudness gain, a limiter only when the peaks need it, and
-   encodes once. The body's length is never needed in advance, which lets a
-   long body be measured and encoded at the same time (see build.py).
+   episode's length; ``analyse`` keeps the intro and outro whole.
+3. One ffmpeg process joins head seam + the body from the end of the intro
+   overlap (a sample-exact ``atrim``) + the outro, summed over the body's last
+   second by ``acrossfade`` with both curves off; applies the gain and, when the
+   peaks need it, a limiter; encodes; and decodes what it encoded again (a
+   loopback decoder) to measure its loudness, peak and length. The encode stands
+   when it landed; otherwise it is redone at a corrected gain, and counted.
 
 All gain is applied in floating point; the seams travel at 32-bit with
 ``HEADROOM_DB`` of headroom, so nothing clips before the limiter sees it.
@@ -22,6 +25,7 @@ All gain is applied in floating point; the seams travel at 32-bit with
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -41,22 +45,74 @@ from . import ffmpeg
 from .cache import temporary_name
 from .model import AudioSettings
 
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 """Bump when a change here changes rendered bytes: it invalidates the audio cache."""
 
 HEADROOM_DB = 30.0
 """Level below full scale at which seams travel as 32-bit PCM."""
-LIMIT_MARGIN_DB = {"mp3": 1.0, "m4a": 2.0, "wav": 0.5}
-"""The limiter works on sample peaks; this margin keeps true peaks and the lossy
+LIMIT_MARGIN_DB = {"mp3": 1.5, "m4a": 2.0, "wav": 0.5}
+"""dB below the true-peak ceiling at which the limiter holds sample peaks. The
+limiter works on sample peaks; this margin keeps true peaks and the lossy
 encoder's overshoot under the configured true-peak ceiling. AAC at low bitrates
-overshoots more than MP3 (measured: 1.1 dB on the test tones)."""
-VERIFY_PEAK_CODECS = frozenset({"m4a"})
-"""Formats whose encoded true peak is measured, and the encode redone if it is over."""
-VERIFY_ROUNDS = 3
-LIMIT_ROUNDS = 3
-"""At most this many measuring passes when the limiter is engaged."""
-LIMIT_TOLERANCE_DB = 0.3
+overshoots more than MP3 (measured: 1.1 dB on the test tones); MP3 at 64 kb/s
+overshot by up to 0.6 dB on limited speech."""
+INTERSAMPLE_ALLOWANCE_DB = 0.5
+"""dB a true peak may lie above the sample peak of the decoded encode. The encode
+checks sample peaks (4x-oversampled true peak would cost half an encode more, see
+docs/loudness.md); lossy encoders cut the top octave, which keeps intersample
+overshoot of speech well under this."""
+MAX_ENCODES = 4
+"""At most this many encodes of one episode: the first, and corrections when it
+measurably missed (the bench counts how often; AAC's erratic overshoot on short,
+noisy material took three in the tests)."""
+LOUDNESS_TOLERANCE_DB = 0.3
+"""LU an encode's measured loudness may be from the target and stand. The promise
+is 0.5; the rest is room for the lossy encoder and for other meters to differ."""
+PEAK_STEP_DB = 0.3
+"""dB the limit is lowered by, beyond the measured overshoot, when a limited encode
+still peaked over: one correction should be enough."""
+PREDICT_WINDOWS = 8
+"""How many windows spread over a body the level prediction listens to."""
+PREDICT_SECONDS = 30.0
+"""Longest window, in seconds (eight of them are 7 % of an hour)."""
+PREDICT_FRACTION = 0.05
+"""Share of a body the windows add up to: 5 % of a decode is about 1 % of an encode,
+and the prediction decodes them twice when the limiter is needed."""
+PREDICT_MIN_SECONDS = 3.0
+"""Shortest window, in seconds: several of ebur128's 400 ms blocks, so the gate sees
+speech and pauses as they are."""
+WINDOW_PEAK_ALLOWANCE_DB = 0.5
+"""dB a body's loudest peak is assumed to lie above the loudest the windows heard,
+when deciding whether to limit and how far to duck the outro. Small: windows over
+5 % of a mastered body hear its limiter's ceiling, and a limiter switched on for
+nothing costs CPU the second job wants; the encode's own measurement catches a
+body that goes further (one more encode, counted)."""
+CODEC_LOUDNESS_LOSS_LU = {"mp3": 0.3, "m4a": 0.2, "wav": 0.0}
+"""LU a lossy encoder takes off speech, aimed for in advance (measured at 64 and
+128 kb/s: MP3 0.4 LU, AAC 0.2 LU; the encode's own measurement settles the rest)."""
+WINDOWS_MISLED_LU = 1.0
+"""LU by which an encode at a level predicted from windows may miss before the
+windows are distrusted and the whole body is measured for the next encode (a
+smaller miss is corrected from the encode's own measurement)."""
+SLOPE_PROBE_DB = 2.0
+"""dB between the two gains the limiter's slope is measured at: wide enough that
+ebur128's tenths of a LU do not swamp it, near enough to stay local."""
+SLOPE_MIN_STEP_DB = 0.05
+"""Gain steps smaller than this (dB) say too little to measure a slope from."""
+MIN_SLOPE = 0.25
+"""The least LU per dB of gain assumed under the limiter, so that a correction
+never overshoots by more than four times its miss."""
+MAX_LIMIT_LOSS_DB = 9.0
+"""Cap on the predicted loudness the limiter takes off, in LU: beyond that the body
+is mostly peaks, and pushing harder only distorts it."""
+FADE_FLOOR_DB = -120.0
+"""Gain at the silent end of a seam's fade: below anything a 32-bit sample holds."""
+LIMITER_ATTACK_MS = 5
+"""The limiter's look-ahead, ms: long enough to catch a plosive's rise smoothly."""
+LIMITER_RELEASE_MS = 50
+"""How fast the limiter lets go, ms: short, so a lone transient dents no words."""
 SILENCE_LUFS = -60.0
+"""Integrated loudness below which a body is taken to be silent (LUFS)."""
 _BYTES = 4  # s32le
 
 Progress = Callable[[float], None]
@@ -239,7 +295,7 @@ def outro_parts(outro_a: Analysis, settings: AudioSettings, limit: float
     t = overlap_samples(settings, settings.outro_overlap)
     start = _slice(outro, 0, t)
     if t:
-        start = start.fade(from_gain=-120.0, start=0, end=len(start))
+        start = start.fade(from_gain=FADE_FLOOR_DB, start=0, end=len(start))
     return start, _slice(outro, t)
 
 
@@ -285,26 +341,139 @@ def peak_limit(settings: AudioSettings) -> float:
     return settings.true_peak - LIMIT_MARGIN_DB[settings.format]
 
 
-def estimate_levels(path: Path, settings: AudioSettings, duration: float,
-                    windows: int = 4, seconds: float = 45.0) -> Levels:
-    """Loudness and true peak of a few windows spread over a long recording.
+@dataclass(frozen=True)
+class Levels:
+    """What the renderer is told of a body's level before it encodes: predicted by
+    ``predict_levels``, then checked by measuring the encode itself."""
 
-    An estimate, used only to start encoding before the whole body has been
-    measured; the measurement decides whether that encode stands.
-    """
-    inputs: list[str] = []
-    step = max(0.0, duration - seconds) / max(1, windows - 1)
+    loudness: float
+    """Integrated loudness, LUFS."""
+    peak: float
+    """Loudest sample peak, dBFS (the limiter works on sample peaks)."""
+    limit_loss: float = 0.0
+    """LU the limiter takes off the loudness at the gain that reaches the target
+    (0 when the peaks do not need it)."""
+    peak_allowance: float = 0.0
+    """dB the body's loudest peak may lie above ``peak`` (a prediction from
+    windows can miss it)."""
+    slope: float = 1.0
+    """LU the loudness rises per dB of gain near the target: 1 unlimited, less the
+    harder the limiter works."""
+    whole: bool = True
+    """Whether the prediction listened to the whole body (else to windows of it)."""
+
+    def gain(self, settings: AudioSettings, codec: str) -> float:
+        """dB to apply to the body so that, limited or not, the encoded episode lands
+        on the target."""
+        return (settings.loudness - self.loudness + self.limit_loss
+                + CODEC_LOUDNESS_LOSS_LU[codec] / self.slope)
+
+
+def _listening_graph(body: Body, settings: AudioSettings, duration: float | None,
+                     windows: int, seconds: float) -> tuple[list[str], str]:
+    """ffmpeg inputs and a graph ending in ``[w]``: ``windows`` windows spread over a
+    single recording, together PREDICT_FRACTION of it (each at least
+    PREDICT_MIN_SECONDS, at most ``seconds``), or the whole body when it is in
+    sections or the windows would cover half of it anyway."""
+    if duration is not None:
+        share = duration * PREDICT_FRACTION / windows
+        seconds = min(seconds, max(PREDICT_MIN_SECONDS, share))
+    if not isinstance(body, Path) or duration is None or duration <= 2 * windows * seconds:
+        inputs, graph = _body_graph(body, 0, settings, "w")
+        return inputs, graph
+    inputs = []
+    step = (duration - seconds) / max(1, windows - 1)
     for i in range(windows):
-        inputs += ["-ss", f"{i * step:.3f}", "-t", f"{seconds:.3f}", "-i", str(path)]
+        inputs += ["-ss", f"{i * step:.3f}", "-t", f"{seconds:.3f}", "-i", str(body)]
     chains = ";".join(f"[{i}:a:0]{_filter_prefix(settings)}[w{i}]" for i in range(windows))
     joined = "".join(f"[w{i}]" for i in range(windows))
-    graph = (f"{chains};{joined}concat=n={windows}:v=0:a=1,"
-             f"ebur128=peak=true:framelog=verbose[out]")
-    what = f"{path.name}: estimating loudness"
-    loudness, peak = _measure([*inputs, "-filter_complex", graph, "-map", "[out]"], what)
-    if loudness is None or peak is None:
+    return inputs, f"{chains};{joined}concat=n={windows}:v=0:a=1[w]"
+
+
+def _loudness_of(inputs: list[str], graph: str, chain: str, what: str) -> tuple[float, float]:
+    """Integrated loudness and sample peak of ``[w]`` after ``chain`` (never written)."""
+    full = f"{graph};[w]{chain}ebur128=peak=sample:framelog=verbose[out]"
+    proc = ffmpeg.run(["-nostats", "-loglevel", "info", *inputs, "-filter_complex", full,
+                       "-map", "[out]", "-f", "null", "-"], what)
+    return _loudness_and_peak(proc.stderr.decode("utf-8", "replace"), what)
+
+
+_SP = re.compile(r"Sample peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", re.S)
+
+
+def _loudness_and_peak(log: str, what: str) -> tuple[float, float]:
+    """Integrated loudness and sample peak from ebur128's summary (peak=sample).
+
+    The last summary counts: ffmpeg may configure a graph, drop it unused and
+    configure it again, and the dropped one prints an empty summary first.
+    """
+    summary = log.rsplit("Summary:", 1)[1] if "Summary:" in log else ""
+    i = _I.search(summary)
+    sp = _SP.search(summary)
+    if i is None or sp is None:
         raise ffmpeg.FFmpegError(what, "no loudness in ffmpeg's summary")
-    return Levels(loudness, peak)
+    return _db(i.group(1)), _db(sp.group(1))
+
+
+def predict_levels(body: Body, settings: AudioSettings, duration: float | None,
+                   windows: int = PREDICT_WINDOWS, seconds: float = PREDICT_SECONDS,
+                   codec: str | None = None) -> Levels:
+    """Loudness, true peak and the limiter's loudness loss of a body, from one
+    measuring pass over a few windows (the whole body when it is short or in
+    sections), plus one more over the same windows limited, when the peaks need it.
+
+    A prediction: the encode measures what it wrote and decides whether it stands.
+    A pure function of the body's bytes and these arguments, so it may be cached.
+    """
+    what = f"{_name(body)}: measuring loudness"
+    inputs, graph = _listening_graph(body, settings, duration, windows, seconds)
+    whole = "-ss" not in inputs
+    loudness, peak = _loudness_of(inputs, graph, "", what)
+    if loudness < SILENCE_LUFS and not whole:
+        # The windows fell on pauses: only the whole body can say it is silent.
+        return predict_levels(body, settings, None, windows, seconds, codec)
+    if loudness < SILENCE_LUFS:
+        raise AudioProblem(f"expected audible audio, got silence ({loudness} LUFS)")
+    allowance = 0.0 if whole else WINDOW_PEAK_ALLOWANCE_DB
+    limit = settings.true_peak - LIMIT_MARGIN_DB[codec or settings.format]
+    plain = settings.loudness - loudness
+    if peak + allowance + plain <= limit:
+        return Levels(loudness, peak, 0.0, allowance, 1.0, whole)
+    loss, slope = _limit_loss(inputs, graph, plain, limit, settings.loudness, what)
+    return Levels(loudness, peak, loss, allowance, slope, whole)
+
+
+def _limit_loss(inputs: list[str], graph: str, plain: float, limit: float, target: float,
+                what: str) -> tuple[float, float]:
+    """The gain the limiter costs at the target, and the loudness's slope there.
+
+    One pass over the same audio, split into two limited branches: at the plain
+    gain and SLOPE_PROBE_DB above it. The two give the slope of loudness against
+    gain under the limiter, and one secant step the gain that lands on the target.
+    """
+    branches = [_limiter(limit, g)[1:] for g in (plain, plain + SLOPE_PROBE_DB)]
+    full = (f"{graph};[w]asplit[a][b];[a]{branches[0]},ebur128=peak=sample:framelog=verbose"
+            f"[oa];[b]{branches[1]},ebur128=peak=sample:framelog=verbose[ob]")
+    proc = ffmpeg.run(["-nostats", "-loglevel", "info", *inputs, "-filter_complex", full,
+                       "-map", "[oa]", "-f", "null", "-", "-map", "[ob]", "-f", "null", "-"],
+                      what)
+    first, second = _summaries(proc.stderr.decode("utf-8", "replace"), what)
+    slope = min(1.0, max(MIN_SLOPE, (second - first) / SLOPE_PROBE_DB))
+    loss = (target - first) / slope
+    return min(MAX_LIMIT_LOSS_DB, max(0.0, loss)), slope
+
+
+_EBUR128 = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:")
+
+
+def _summaries(log: str, what: str) -> tuple[float, float]:
+    """Integrated loudness from two ebur128 filters of one graph, in graph order."""
+    parts = _EBUR128.split(log)
+    found = {int(n): _I.search(text) for n, text in zip(parts[1::2], parts[2::2], strict=True)}
+    values = [_db(m.group(1)) for _, m in sorted(found.items()) if m]
+    if len(values) != 2:
+        raise ffmpeg.FFmpegError(what, "no loudness in ffmpeg's summary")
+    return values[0], values[1]
 
 
 def head_of(body: Body, settings: AudioSettings, samples: int) -> bytes:
@@ -321,15 +490,6 @@ def head_of(body: Body, settings: AudioSettings, samples: int) -> bytes:
 
 
 @dataclass(frozen=True)
-class Levels:
-    """What the renderer must know of the body's level: measured, or estimated
-    from parts of it and checked against the measurement afterwards."""
-
-    loudness: float
-    true_peak: float
-
-
-@dataclass(frozen=True)
 class RenderResult:
     head_samples: int
     """Samples before the body starts (intro minus the overlap)."""
@@ -342,157 +502,281 @@ class RenderResult:
     """dB applied to the body."""
     outro_duck: int = 0
     """dB the outro's fade-in was lowered by to stay under the peak limit."""
+    total_samples: int = 0
+    """Length of the encoded episode in samples, counted while encoding."""
+    encodes: int = 1
+    """How many times the episode was encoded (more than one when the first missed)."""
+    loudness: float = 0.0
+    """Integrated loudness of the encoded audio, LUFS (decoded in the same process)."""
+    true_peak: float = 0.0
+    """The encode's sample peak plus INTERSAMPLE_ALLOWANCE_DB: a bound on its true
+    peak, dBTP."""
+    landed: bool = True
+    """Whether the last encode was within tolerance of both targets."""
 
     @property
     def body_offset(self) -> float:
         """Seconds from the start of the file to the first sample of the body."""
         return self.head_samples / self.sample_rate
 
+    @property
+    def body_samples(self) -> int:
+        """The body's length in samples, as the encode counted it."""
+        return self.total_samples - self.head_samples - self.tail_samples
+
     def samples(self, body_samples: int) -> int:
         """Length of the episode, given the body's length in samples."""
         return self.head_samples + body_samples + self.tail_samples
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What stays the same across the encodes of one episode."""
+
+    body: Body
+    head: bytes
+    intro: Analysis | None
+    outro: Analysis | None
+    settings: AudioSettings
+    codec: str
+    tmp: Path
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What one encode is asked to do."""
+
+    gain: float
+    """dB applied to the body."""
+    limit: float
+    """Sample-peak limit, dBFS."""
+    limiting: bool
+    voice_peak: float
+    """The body's loudest peak after ``gain``, as far as it is known, dBTP."""
+    slope: float
+    """LU of loudness per dB of gain, as far as it is known (see Levels.slope)."""
+    last: tuple[float, float] | None = None
+    """The previous encode's gain and measured loudness, at the same limit."""
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """An episode's filter graph up to the point where gain is settled."""
+
+    inputs: list[str]
+    chains: list[str]
+    joined: str
+    """The last chain, joining head seam, body and tail; the limiter may follow."""
+    head_samples: int
+    tail_samples: int
+    duck: int
+    seam_over: bool
+    """Whether the intro seam alone peaks over the limit."""
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """What an encode measured of its own output, decoded."""
+
+    loudness: float
+    """Integrated loudness, LUFS."""
+    peak: float
+    """Sample peak, dBFS."""
+    samples: int
+    """Length in samples per channel."""
+
+
 def render(body: Body, head: bytes, levels: Levels, intro_a: Analysis | None,
            outro_a: Analysis | None, settings: AudioSettings, out: Path,
-           progress: Progress | None = None, codec: str = "mp3",
-           duck_peak: float | None = None) -> RenderResult:
+           progress: Progress | None = None, codec: str = "mp3") -> RenderResult:
     """Stitch, normalise and encode one episode into ``out`` (untagged).
 
     ``head`` is the body's first intro-overlap samples (``head_of``); ``intro_a``
     and ``outro_a`` come from ``analyse`` keeping the whole file. The body's
     length need not be known: the outro is laid over its end by ffmpeg's
     ``acrossfade`` with both curves off, a plain sum of what pydub shaped.
-    ``duck_peak`` overrides the voice peak the outro is ducked under, when it is
-    higher (an estimate's allowance).
-    """
-    sr = settings.sample_rate
-    limit = settings.true_peak - LIMIT_MARGIN_DB[codec]
-    g_body = settings.loudness - levels.loudness
-    voice_peak = levels.true_peak + g_body
-    needs_limit = voice_peak > limit
-    h = overlap_samples(settings, settings.intro_overlap) if intro_a else 0
-    t = overlap_samples(settings, settings.outro_overlap) if outro_a else 0
-    head_n = tail_n = duck = 0
 
+    The encode measures what it writes (loudness, peak, length) in the same
+    ffmpeg process. It stands when it lands within tolerance; otherwise the
+    episode is encoded again at a gain corrected by what was measured, at most
+    ``MAX_ENCODES`` times in all. Every step depends only on ``levels``, the body
+    and what the encodes measured, so the bytes never depend on what was cached.
+    """
+    ffmpeg.require_loopback()
+    tmp_out = temporary_name(out, ".part")
     with tempfile.TemporaryDirectory(prefix="audio-feed-") as tmp:
-        inputs: list[str] = []
-        graph: list[str] = []
-
-        def seam_input(seam: AudioSegment, name: str) -> str:
-            path = Path(tmp, name + ".wav")
-            seam.export(path, format="wav")
-            inputs.extend(["-i", str(path)])
-            graph.append(f"[{len(inputs) // 2 - 1}:a]aformat=sample_fmts=flt,"
-                         f"volume={HEADROOM_DB}dB:precision=float[{name}]")
-            return f"[{name}]"
-
-        if intro_a:
-            intro = _segment(intro_a.head, settings).apply_gain(
-                music_gain(intro_a, settings, limit))
-            n = int(intro.frame_count())
-            end = _slice(intro, n - h)
-            end = end.fade(to_gain=-120.0, start=0, end=len(end)) if h else end
-            voice = _segment(head[: h * _BYTES * settings.channels], settings)
-            seam = _slice(intro, 0, n - h) + mix_under(end, voice.apply_gain(g_body), limit)
-            needs_limit |= _peak_db(seam) > limit
-            head_label = seam_input(seam, "head")
-            head_n = n - h
-        body_inputs, body_graph = _body_graph(body, len(inputs) // 2, settings, "body")
-        inputs += body_inputs
-        graph.append(body_graph + f";[body]atrim=start_sample={h},asetpts=PTS-STARTPTS,"
-                     f"volume={g_body:.4f}dB:precision=float[mid]")
-        joined = "[mid]"
-        if outro_a:
-            start, rest = outro_parts(outro_a, settings, limit)
-            if t:
-                duck = duck_amount(_peak_db(start), max(voice_peak, duck_peak or voice_peak),
-                                   limit)
-                start = start.apply_gain(-duck) if duck else start
-            tail_label = seam_input(start + rest, "tail")
-            tail_n = int(rest.frame_count())
-            if t:
-                graph.append(f"[mid]{tail_label}acrossfade=ns={t}:c1=nofade:c2=nofade[midtail]")
-                joined = "[midtail]"
-            else:
-                joined = "[mid]" + tail_label
-        parts = ([head_label] if intro_a else []) + [joined]
-        count = len(parts) + (1 if outro_a and not t else 0)
-        concat = f"{''.join(parts)}concat=n={count}:v=0:a=1"
-        tmp_out = temporary_name(out, ".part")
-        correction = 0.0
-        for attempt in range(VERIFY_ROUNDS):
-            chain = concat
-            if needs_limit:
-                correction = _loudness_correction(inputs, graph, concat, limit, correction,
-                                                  settings, _name(body))
-                chain += _limiter(limit, correction)
-            args = inputs + ["-filter_complex", ";".join(graph + [chain + "[out]"]),
-                             "-map", "[out]", "-b:a", settings.bitrate, "-ar", str(sr),
-                             "-ac", str(settings.channels),
-                             "-map_metadata", "-1", "-map_chapters", "-1",
-                             "-fflags", "+bitexact", "-flags:a", "+bitexact",
-                             *CODECS[codec], str(tmp_out)]
-            _run_with_progress(args, f"{_name(body)}: encoding", progress if not attempt else None,
-                               sr)
-            if codec not in VERIFY_PEAK_CODECS:
-                break
-            # AAC's overshoot varies too much with the material for a fixed margin:
-            # measure the encoded file, and lower the limit by what it overshot.
-            peak = true_peak_of(tmp_out)
-            if peak <= settings.true_peak:
-                break
-            limit -= peak - settings.true_peak + 0.3
-            needs_limit = True
-        os.replace(tmp_out, out)
-    return RenderResult(head_samples=head_n, tail_samples=tail_n, sample_rate=sr,
-                        limiter=needs_limit, gain=g_body + correction, outro_duck=duck)
+        job = _Job(body, head, intro_a, outro_a, settings, codec, Path(tmp))
+        return _verified_encode(job, levels, tmp_out, out, progress)
 
 
-def _loudness_correction(inputs: list[str], graph: list[str], concat: str, limit: float,
-                         correction: float, settings: AudioSettings, name: str) -> float:
-    """The extra gain that brings the limited result back to the loudness target.
+def _first_attempt(levels: Levels, settings: AudioSettings, codec: str) -> _Attempt:
+    limit = settings.true_peak - LIMIT_MARGIN_DB[codec]
+    gain = levels.gain(settings, codec)
+    voice_peak = levels.peak + levels.peak_allowance + gain
+    return _Attempt(gain, limit, levels.limit_loss > 0 or voice_peak > limit, voice_peak,
+                    levels.slope)
 
-    Limiting loud peaks lowers the integrated loudness; measure what the limited
-    result really gives and correct before the one encode. Louder input limits
-    harder, so a second round may be needed.
-    """
-    for _ in range(LIMIT_ROUNDS):
-        measured = _measure_graph(inputs, graph, concat + _limiter(limit, correction), name)
-        if abs(settings.loudness - measured) <= LIMIT_TOLERANCE_DB:
+
+def _verified_encode(job: _Job, levels: Levels, tmp_out: Path, out: Path,
+                     progress: Progress | None) -> RenderResult:
+    """Encode, measure, and encode again with a corrected gain while it misses."""
+    attempt = _first_attempt(levels, job.settings, job.codec)
+    for n in range(1, MAX_ENCODES + 1):
+        graph = _graph(job, attempt)
+        if graph.seam_over and not attempt.limiting:
+            attempt = dataclasses.replace(attempt, limiting=True)
+        measured = _encode(job, graph, attempt, tmp_out, progress if n == 1 else None)
+        peak = measured.peak + INTERSAMPLE_ALLOWANCE_DB
+        loud_miss = job.settings.loudness - measured.loudness
+        # ebur128 reports tenths: compare in tenths, so 0.30000000000000071 is 0.3.
+        landed = (round(abs(loud_miss), 1) <= LOUDNESS_TOLERANCE_DB
+                  and round(peak, 1) <= job.settings.true_peak)
+        if landed or n == MAX_ENCODES:
             break
-        correction = max(0.0, min(9.0, correction + settings.loudness - measured))
-    return correction
+        if not levels.whole and abs(loud_miss) > WINDOWS_MISLED_LU:
+            # The windows were not like the rest: listen to the whole body.
+            levels = predict_levels(job.body, job.settings, None, codec=job.codec)
+            attempt = _first_attempt(levels, job.settings, job.codec)
+            continue
+        attempt = _corrected(attempt, measured.loudness, peak - job.settings.true_peak,
+                             job.settings.loudness)
+    os.replace(tmp_out, out)
+    return RenderResult(head_samples=graph.head_samples, tail_samples=graph.tail_samples,
+                        sample_rate=job.settings.sample_rate, limiter=attempt.limiting,
+                        gain=attempt.gain, outro_duck=graph.duck,
+                        total_samples=measured.samples, encodes=n,
+                        loudness=measured.loudness, true_peak=peak, landed=landed)
 
 
-def true_peak_of(path: Path) -> float:
-    """True peak of a finished file in dBTP (ffmpeg's ebur128, 4x oversampled)."""
-    what = f"{path.name}: measuring the true peak"
-    _, peak = _measure(["-i", str(path), "-map", "0:a:0",
-                        "-af", "ebur128=peak=true:framelog=verbose"], what)
-    if peak is None:
-        raise ffmpeg.FFmpegError(what, "no true peak in ffmpeg's summary")
-    return peak
+def _corrected(attempt: _Attempt, loudness: float, peak_over: float, target: float
+               ) -> _Attempt:
+    """The next encode's settings, from how far the last one missed.
+
+    The gain moves by the loudness miss divided by the slope: the predicted one,
+    or, after two encodes at the same limit, the one they measured. Peaks over the
+    ceiling switch the limiter on or lower its limit by the overshoot; that changes
+    the slope, so the measured pair is forgotten.
+    """
+    slope = attempt.slope
+    last: tuple[float, float] | None = (attempt.gain, loudness)
+    if attempt.last is not None and abs(attempt.gain - attempt.last[0]) > SLOPE_MIN_STEP_DB:
+        measured = (loudness - attempt.last[1]) / (attempt.gain - attempt.last[0])
+        slope = min(1.0, max(MIN_SLOPE, measured))
+    step = (target - loudness) / slope
+    limit, limiting = attempt.limit, attempt.limiting
+    if round(peak_over, 1) > 0:
+        if limiting:
+            # A limit d dB lower acts as d dB less gain into the old limit, made up
+            # after it by d: loudness drops by (1 - slope) d, which the gain restores.
+            lower = peak_over + PEAK_STEP_DB
+            limit -= lower
+            step += lower * (1 - slope) / slope
+        limiting, last = True, None
+    return _Attempt(attempt.gain + step, limit, limiting, attempt.voice_peak + step, slope, last)
+
+
+def _seam_input(seam: AudioSegment, name: str, job: _Job, inputs: list[str],
+                chains: list[str]) -> str:
+    """Hand a pydub seam to ffmpeg as a WAV input; returns its label in the graph."""
+    path = job.tmp / (name + ".wav")
+    seam.export(path, format="wav")
+    inputs.extend(["-i", str(path)])
+    chains.append(f"[{len(inputs) // 2 - 1}:a]aformat=sample_fmts=flt,"
+                  f"volume={HEADROOM_DB}dB:precision=float[{name}]")
+    return f"[{name}]"
+
+
+def _head_seam(job: _Job, attempt: _Attempt, h: int) -> AudioSegment:
+    """The intro, fading out under the body's first ``h`` samples at the body's gain."""
+    assert job.intro is not None
+    s = job.settings
+    intro = _segment(job.intro.head, s).apply_gain(music_gain(job.intro, s, attempt.limit))
+    n = int(intro.frame_count())
+    end = _slice(intro, n - h)
+    end = end.fade(to_gain=FADE_FLOOR_DB, start=0, end=len(end)) if h else end
+    voice = _segment(job.head[: h * _BYTES * s.channels], s)
+    return _slice(intro, 0, n - h) + mix_under(end, voice.apply_gain(attempt.gain),
+                                               attempt.limit)
+
+
+def _graph(job: _Job, attempt: _Attempt) -> _Graph:
+    """Seams made by pydub, and the ffmpeg graph that joins them to the body."""
+    s = job.settings
+    h = overlap_samples(s, s.intro_overlap) if job.intro else 0
+    t = overlap_samples(s, s.outro_overlap) if job.outro else 0
+    inputs: list[str] = []
+    chains: list[str] = []
+    parts: list[str] = []
+    head_n = tail_n = duck = 0
+    seam_over = False
+    if job.intro:
+        seam = _head_seam(job, attempt, h)
+        seam_over = _peak_db(seam) > attempt.limit
+        parts.append(_seam_input(seam, "head", job, inputs, chains))
+        head_n = int(seam.frame_count()) - h
+    body_inputs, body_graph = _body_graph(job.body, len(inputs) // 2, s, "body")
+    inputs += body_inputs
+    chains.append(body_graph + f";[body]atrim=start_sample={h},asetpts=PTS-STARTPTS,"
+                  f"volume={attempt.gain:.4f}dB:precision=float[mid]")
+    parts.append("[mid]")
+    if job.outro:
+        start, rest = outro_parts(job.outro, s, attempt.limit)
+        if t:
+            duck = duck_amount(_peak_db(start), attempt.voice_peak, attempt.limit)
+            start = start.apply_gain(-duck) if duck else start
+        tail = _seam_input(start + rest, "tail", job, inputs, chains)
+        tail_n = int(rest.frame_count())
+        if t:
+            chains.append(f"[mid]{tail}acrossfade=ns={t}:c1=nofade:c2=nofade[midtail]")
+            parts[-1] = "[midtail]"
+        else:
+            parts.append(tail)
+    joined = f"{''.join(parts)}concat=n={len(parts)}:v=0:a=1"
+    return _Graph(inputs, chains, joined, head_n, tail_n, duck, seam_over)
+
+
+_SAMPLES = re.compile(r"n_samples: (\d+)")
+MEASURE_OUTPUT = "[dec:0]ebur128=peak=sample:framelog=verbose,volumedetect[measured]"
+"""The graph that measures an encode: ffmpeg decodes the encoded stream again in the
+same process (a loopback decoder), so what is measured is what listeners get,
+lossy encoder included (MP3 at 64 kb/s took 0.4 LU off speech in our tests).
+volumedetect counts the samples."""
+
+
+def _encode(job: _Job, graph: _Graph, attempt: _Attempt, tmp_out: Path,
+            progress: Progress | None) -> _Measured:
+    """One encode into ``tmp_out``, measuring the encoded stream in the same process."""
+    s = job.settings
+    chain = graph.joined + (_limiter(attempt.limit, 0.0) if attempt.limiting else "")
+    args = graph.inputs + [
+        "-filter_complex", ";".join(graph.chains + [chain + "[out]"]),
+        "-map", "[out]", "-b:a", s.bitrate, "-ar", str(s.sample_rate),
+        "-ac", str(s.channels), "-map_metadata", "-1", "-map_chapters", "-1",
+        "-fflags", "+bitexact", "-flags:a", "+bitexact", *CODECS[job.codec], str(tmp_out),
+        "-dec", "0:0", "-filter_complex", MEASURE_OUTPUT,
+        "-map", "[measured]", "-f", "null", "-"]
+    what = f"{_name(job.body)}: encoding"
+    log = _run_with_progress(args, what, progress, s.sample_rate, tmp_out)
+    loudness, peak = _loudness_and_peak(log, what)
+    counts = _SAMPLES.findall(log)
+    if not counts:
+        raise ffmpeg.FFmpegError(what, "no sample count in ffmpeg's summary")
+    return _Measured(loudness, peak, int(counts[-1]) // s.channels)
 
 
 def _limiter(limit_db: float, gain_db: float) -> str:
     pre = f",volume={gain_db:.4f}dB:precision=float" if gain_db else ""
-    return (f"{pre},alimiter=limit={10 ** (limit_db / 20):.6f}:attack=5:release=50"
+    return (f"{pre},alimiter=limit={10 ** (limit_db / 20):.6f}:attack={LIMITER_ATTACK_MS}"
+            f":release={LIMITER_RELEASE_MS}"
             ":level=false:latency=true")
 
 
-def _measure_graph(inputs: list[str], graph: list[str], last: str, name: str) -> float:
-    """Integrated loudness of what a filter graph would encode (decoded, never written)."""
-    full = graph + [last + ",ebur128=framelog=verbose[out]"]
-    what = f"{name}: measuring loudness"
-    loudness, _ = _measure([*inputs, "-filter_complex", ";".join(full), "-map", "[out]"], what)
-    if loudness is None:
-        raise ffmpeg.FFmpegError(what, "no loudness in ffmpeg's summary")
-    return loudness
-
-
-def _run_with_progress(args: list[str], what: str, progress: Progress | None, sr: int) -> None:
-    cmd = ffmpeg.base_args() + ["-loglevel", "error", "-nostats", "-progress", "pipe:1"] + args
+def _run_with_progress(args: list[str], what: str, progress: Progress | None, sr: int,
+                       output: Path | None = None) -> str:
+    """Run ffmpeg, reporting progress; returns its log (info level, each line tagged
+    with its level, so that a failure reports only ffmpeg's errors)."""
+    cmd = ffmpeg.base_args() + ["-loglevel", "level+info", "-nostats",
+                                "-progress", "pipe:1"] + args
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
         assert proc.stdout is not None
@@ -507,10 +791,22 @@ def _run_with_progress(args: list[str], what: str, progress: Progress | None, sr
                     progress(now - done)
                     done = now
         code = proc.wait()
-        if code != 0:
-            err.seek(0)
-            raise ffmpeg.FFmpegError(what, err.read().decode("utf-8", "replace"),
-                                     output=args[-1])
+        err.seek(0)
+        log = err.read().decode("utf-8", "replace")
+    if code != 0:
+        raise ffmpeg.FFmpegError(what, _errors_only(log),
+                                 output=str(output) if output else args[-1], log=log)
+    return log
+
+
+_LEVEL_TAG = re.compile(r"\[(error|fatal|panic)\] ")
+
+
+def _errors_only(log: str) -> str:
+    """The error lines of a level-tagged ffmpeg log, untagged (all of it if none)."""
+    lines = [_LEVEL_TAG.sub("", ln, count=1) for ln in log.splitlines()
+             if _LEVEL_TAG.search(ln)]
+    return "\n".join(lines) if lines else log
 
 
 def decoded_samples(path: Path, settings: AudioSettings) -> int:

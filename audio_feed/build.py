@@ -44,13 +44,7 @@ from .text import clock
 from .writer import MARKER, SiteWriter, foreign_files, marked_files, refuse_foreign
 
 KEEP_WHOLE = 10**12
-SPECULATE_SECONDS = 300.0
-"""Bodies at least this long are measured and encoded at the same time."""
-SPECULATION_TOLERANCE_DB = 0.3
-PEAK_ALLOWANCE_DB = 1.5
-ESTIMATE_WINDOWS = (4, 45.0)
-"""How many windows of how many seconds the loudness estimate listens to."""
-"""How far the estimated loudness may be from the measured one for the encode to stand."""
+"""A head length (samples) that keeps a whole intro or outro in its analysis."""
 
 # The shapes of what the cache holds (see cache.fits): anything else is a miss.
 ANALYSIS_META = {"samples": int, "loudness": float, "true_peak": float, "sha256": str}
@@ -281,9 +275,8 @@ class Builder:
                  clean: bool = False, cache_dir: Path | None = None,
                  allow_guid_change: bool = False, strict: bool = False) -> None:
         self.allow_guid_change = allow_guid_change
-        self.speculate_seconds = SPECULATE_SECONDS
-        self._spare_cores = False
-        self.estimate_windows = ESTIMATE_WINDOWS
+        self.predict_windows = (audio.PREDICT_WINDOWS, audio.PREDICT_SECONDS)
+        """How many windows of how many seconds the level prediction listens to."""
         self.strict = strict
         self.plan = plan
         self.show = plan.show
@@ -368,7 +361,30 @@ class Builder:
                 self._verified[key] = ident
         return rendered, meta
 
+    def levels(self, body: audio.Body) -> audio.Levels:
+        """The body's predicted level (``audio.predict_levels``): cached per content.
+
+        The prediction is a pure function of the body and the settings, so a
+        cached one is the one a fresh pass would give: same bytes either way.
+        """
+        s = self.show.audio
+        windows, seconds = self.predict_windows
+        key = digest({"file": self.body_hash(body), "windows": [windows, seconds],
+                      **self._settings_key()})
+        found = self.cache.read_json("levels", key + ".json")
+        if found is not None:
+            try:
+                return audio.Levels(**found)
+            except TypeError:
+                pass  # written by another version: measure again
+        duration = tags.read_duration(body) if isinstance(body, Path) else None
+        levels = audio.predict_levels(body, s, duration, windows, seconds)
+        self.cache.write_json(dataclasses.asdict(levels), "levels", key + ".json")
+        return levels
+
     def render(self, ep: Episode, key: str, progress: audio.Progress) -> dict[str, object]:
+        """Predict the body's level, then encode once while measuring the encode
+        (again only when it missed): the cost of one encode, whatever the input."""
         s = self.show.audio
         h = audio.overlap_samples(s, s.intro_overlap) if self.show.intro else 0
         # Sections: each one's exact length at the output rate gives its chapter start.
@@ -378,105 +394,21 @@ class Builder:
             at += self.analysis(section, 0).samples
         out = self.cache.path("audio", key + s.extension)
         out.parent.mkdir(parents=True, exist_ok=True)
-        body = self.cached_analysis(ep.body, h)
-        estimate = None
-        if isinstance(ep.body, Path) and tags.read_duration(ep.body) >= self.speculate_seconds:
-            estimate = audio.estimate_levels(ep.body, s, tags.read_duration(ep.body),
-                                             *self.estimate_windows)
-        encodes = 1
-        result: audio.RenderResult | None
-        if estimate is None:
-            body = body or self.analysis(ep.body, h, progress)
-            result = self._render(ep.body, body.head, body, out, progress)
-        else:
-            if body is None and self._spare_cores:
-                # Measure the whole body on one core while encoding on the other.
-                assert isinstance(ep.body, Path)
-                result, body = self._measure_while_encoding(ep.body, h, estimate, out, progress)
-            else:
-                body = body or self.analysis(ep.body, h, progress)
-                result = None
-                if self.estimate_stands(estimate, body):
-                    result = self._render(ep.body, body.head, estimate, out, progress,
-                                          duck_peak=self._duck_peak(estimate))
-            if result is None or result.limiter or not self.estimate_stands(estimate, body):
-                # The measurement decides: encode (again) from it.
-                encodes = 2 if result is not None else 1
-                result = self._render(ep.body, body.head, body, out,
-                                      progress if result is None else None)
-                estimate = None
-        assert result is not None
+        levels = self.levels(ep.body)
+        head = audio.head_of(ep.body, s, h)
+        result = audio.render(ep.body, head, levels, self._intro, self._outro, s, out,
+                              progress, codec=s.format)
         meta: dict[str, object] = {
-            "samples": result.samples(body.samples), "sample_rate": result.sample_rate,
+            "samples": result.total_samples, "sample_rate": result.sample_rate,
             "body_offset": result.body_offset, "limiter": result.limiter, "gain": result.gain,
             "size": out.stat().st_size, "sha256": sha256_file(out),
             "loudness_target": s.loudness, "true_peak_target": s.true_peak,
-            "section_starts": starts, "body_samples": body.samples,
-            "level_from": "estimate" if estimate is not None else "measurement",
-            "encodes": encodes,
+            "section_starts": starts, "body_samples": result.body_samples,
+            "encodes": result.encodes, "loudness": result.loudness,
+            "true_peak": result.true_peak, "landed": result.landed,
         }
         self.cache.write_json(meta, "audio", key + ".json")
         return meta
-
-    def _render(self, body: audio.Body, head: bytes, levels: audio.Levels | audio.Analysis,
-                out: Path, progress: audio.Progress | None,
-                duck_peak: float | None = None) -> audio.RenderResult:
-        s = self.show.audio
-        return audio.render(body, head, audio.Levels(levels.loudness, levels.true_peak),
-                            self._intro, self._outro, s, out, progress, codec=s.format,
-                            duck_peak=duck_peak)
-
-    def _duck_peak(self, estimate: audio.Levels) -> float:
-        # A few windows rarely hold the body's loudest peak: duck the outro as if
-        # the voice peaked PEAK_ALLOWANCE_DB higher, so the estimate usually stands.
-        return estimate.true_peak + self.show.audio.loudness - estimate.loudness \
-            + PEAK_ALLOWANCE_DB
-
-    def estimate_stands(self, estimate: audio.Levels, measured: audio.Analysis) -> bool:
-        """Whether an episode encoded at the estimated level may be published.
-
-        Its loudness must be within SPECULATION_TOLERANCE_DB of the measured one,
-        the measured peaks must fit under the limit at the estimate's gain, and the
-        outro must have been ducked at least as far as the measured peaks need.
-        A pure function of the two, so a build that had the measurement cached
-        decides exactly as one that measured while encoding: same bytes either way.
-        """
-        s = self.show.audio
-        gain = s.loudness - estimate.loudness
-        voice_peak = measured.true_peak + gain
-        return (abs(measured.loudness - estimate.loudness) <= SPECULATION_TOLERANCE_DB
-                and voice_peak <= audio.peak_limit(s)
-                and audio.outro_duck(self._outro, s, self._duck_peak(estimate))
-                >= audio.outro_duck(self._outro, s, voice_peak))
-
-    def _measure_while_encoding(self, body: Path, h: int, estimate: audio.Levels, out: Path,
-                                progress: audio.Progress
-                                ) -> tuple[audio.RenderResult, audio.Analysis]:
-        """Encode at the estimated level while the whole body is measured.
-
-        Returns the encode and the measurement; the caller keeps the encode only
-        if ``estimate_stands``.
-        """
-        head = audio.head_of(body, self.show.audio, h)
-        measured: list[audio.Analysis] = []
-        failed: list[BaseException] = []
-
-        def measure() -> None:
-            try:
-                measured.append(self.analysis(body, h, progress))
-            except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
-                failed.append(e)
-
-        worker = threading.Thread(target=measure, name=f"measure {body.name}")
-        worker.start()
-        try:
-            result = self._render(body, head, estimate, out, progress,
-                                  duck_peak=self._duck_peak(estimate))
-        finally:
-            worker.join()
-        if failed:
-            raise failed[0]
-        return result, measured[0]
 
     def _prepare_music(self) -> None:
         show = self.show
@@ -507,10 +439,7 @@ class Builder:
             self._prepare_music()
         except audio.AudioProblem as e:
             raise InputError([Problem("podcast.toml", "intro/outro", str(e))]) from e
-        # With fewer episodes than jobs, a core would idle: lend it to measuring a
-        # body while it is encoded. Otherwise every core already has an episode.
-        self._spare_cores = len(todo) < self.jobs
-        total = sum(2 * tags.read_duration(p) for j in todo
+        total = sum(tags.read_duration(p) for j in todo
                     for p in (j.episode.sections or (j.episode.audio,)) if p)
         self.reporter.start(total, len(todo))
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -46,6 +47,22 @@ def version() -> str:
     return out.stdout.splitlines()[0] if out.stdout else "unknown"
 
 
+LOOPBACK_VERSION = (7, 1)
+"""The first ffmpeg release with a loopback decoder (``-dec``), which the render uses
+to measure each encode inside the process that makes it."""
+
+
+@functools.cache
+def require_loopback() -> None:
+    """Refuse, in one line, an ffmpeg too old for the render (exit 1, a machine fault)."""
+    found = re.match(r"ffmpeg version n?(\d+)\.(\d+)", version())
+    if found and (int(found.group(1)), int(found.group(2))) < LOOPBACK_VERSION:
+        raise EnvironmentProblem(
+            f"ffmpeg: expected version {'.'.join(map(str, LOOPBACK_VERSION))} or newer, got "
+            f"{found.group(1)}.{found.group(2)} at {exe()} (pip install -U imageio-ffmpeg, or "
+            f"point AUDIO_FEED_FFMPEG at a newer one)")
+
+
 def base_args() -> list[str]:
     return [exe(), "-nostdin", "-hide_banner", "-y"]
 
@@ -74,12 +91,15 @@ class FFmpegError(Exception):
     error, no permission to write ``output``) rather than the input's.
     """
 
-    def __init__(self, what: str, stderr: str, output: str | None = None) -> None:
+    def __init__(self, what: str, stderr: str, output: str | None = None,
+                 log: str | None = None) -> None:
         lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
         self.last = lines[-1] if lines else "no output"
         self.what = what
         self.output = output if output and output != "-" and ":" not in output[:6] else None
-        self.fault = _fault(lines, self.output)
+        # The whole log, when given, says which file ffmpeg could not open.
+        every = [ln.strip() for ln in log.splitlines() if ln.strip()] if log else lines
+        self.fault = _fault(every, self.output)
         super().__init__(f"{what}: ffmpeg failed: {self.last}")
 
 

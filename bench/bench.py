@@ -1,12 +1,16 @@
-"""audio-feed's performance figures, measured side by side in one run (issue 4).
+"""audio-feed's performance figures, measured side by side in one run (issues 4, 9).
 
-    make bench            # or: .venv/bin/python bench/bench.py [--quick]
+    make bench            # or: .venv/bin/python bench/bench.py [--quick] [--only 1,6]
 
 It makes its own material in bench/_work/ (a 60- and a 180-minute spoken-word
-body looped from the sample show's real speech, and a 500-episode show whose
-posts share ten small recordings) and prints ratios against baselines measured
-in the same run, so a slow or busy machine moves both sides together.
-Targets (issue 4): render ratio <= 1.15; peak RSS at 180 min < 300 MB and within
+body looped from the sample show's real speech, four hard 30-minute bodies made
+from the same speech, and a 500-episode show whose posts share ten small
+recordings) and prints ratios against baselines measured in the same run, so a
+slow or busy machine moves both sides together. Ratios are run RUNS times: the
+median is printed with the spread (min-max).
+Targets: render ratio <= 1.10 for the mastered body and <= 1.25 for every hard
+body, each output -16 +- 0.5 LUFS and <= -1.0 dBTP measured by ffmpeg's ebur128
+on the file (not the build's own numbers); peak RSS at 180 min < 200 MB and within
 10 % of 60 min; no-op rebuild <= 5x feedgen alone; add-one <= 1.2x that episode's
 render alone; 4 episodes on 2 jobs <= 0.6x one job.
 """
@@ -18,7 +22,9 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -31,6 +37,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORK = HERE / "_work"
 BITRATE = "64k"
+RUNS = 3
+"""Each ratio is measured this many times; the median and the spread are printed."""
+HARD_MINUTES = 30
+"""Length of the hard bodies (issue 9 measured a 30-minute body)."""
 
 
 def sh(*args: str) -> None:
@@ -193,12 +203,15 @@ def feedgen_floor(n: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10/30-minute bodies (a smoke run)")
-    ap.add_argument("--only", default="1,2,3,4,5", help="which figures, e.g. --only 1,5")
+    ap.add_argument("--only", default="1,2,3,4,5,6", help="which figures, e.g. --only 1,5")
     args = ap.parse_args()
     only = {int(x) for x in args.only.split(",")}
     minutes = (10, 30) if args.quick else (60, 180)
     WORK.mkdir(exist_ok=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
+                .splitlines() if ln.startswith("model name")), platform.processor())
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, "
+          f"{cpu}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, Python "
           f"{platform.python_version()}, {ffmpeg.version()}")
     body = speech_body(WORK / f"body{minutes[0]}.wav", minutes[0])
     intro, outro = REPO / "episodes/intro.mp3", REPO / "episodes/outro.mp3"
@@ -211,26 +224,114 @@ def main() -> None:
                         minutes)
     if 5 in only:
         figure_parallel(minutes)
+    if 6 in only:
+        figure_hard(5 if args.quick else HARD_MINUTES)
+
+
+def plain_encode(body: Path) -> float:
+    """One plain encode of ``body`` to the show's format (mono 64 kb/s MP3, 44.1 kHz)."""
+    t0 = time.perf_counter()
+    sh("-i", str(body), "-c:a", "libmp3lame", "-b:a", BITRATE, "-ac", "1", "-ar", "44100",
+       str(WORK / "plain.mp3"))
+    return time.perf_counter() - t0
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def measure_file(path: Path) -> tuple[float, float]:
+    """Integrated loudness and true peak of a finished file: ffmpeg's ebur128 on the
+    decoded file, a measurement independent of the build's own."""
+    err = subprocess.run([ffmpeg.exe(), "-nostdin", "-nostats", "-i", str(path), "-af",
+                          "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+                         capture_output=True, text=True, check=True).stderr
+    summary = err.split("Summary:")[-1]
+    i = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
+    tp = re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf)", summary)
+    assert i and tp, err[-500:]
+    return float(i.group(1)), float(tp.group(1))
+
+
+def render_ratio(name: str, body: Path) -> tuple[list[float], float, float]:
+    """Render ``body`` as the one episode of a show RUNS times, each beside a plain
+    encode; prints the median ratio, spread, encodes and the output's levels."""
+    show = write_show(WORK / f"show-{name}", [("long", body)])
+    ratios, encodes, digests, times = [], [], set(), []
+    for _ in range(RUNS):
+        plain = plain_encode(body)
+        clean_cache(show)
+        site = WORK / f"site-{name}"
+        render_t, rendered = timed_build(show, site)
+        assert rendered is not None and rendered.rendered == ["long"]
+        meta = json.loads(next((show / ".audio-feed-cache/audio").glob("*.json")).read_text())
+        ratios.append(render_t / plain)
+        times.append((render_t, plain))
+        encodes.append(int(meta["encodes"]))
+        digests.add(meta["sha256"])
+    loudness, peak = measure_file(next((site / "audio").glob("long-*.mp3")))
+    ok = abs(loudness + 16) <= 0.5 and peak <= -1.0
+    render_t, plain = times[ratios.index(statistics.median_low(ratios))]
+    print(f"   {name}: ratio {spread(ratios)} (e.g. {render_t:.1f} s / {plain:.1f} s); "
+          f"encodes {'/'.join(map(str, encodes))}; output {loudness:.1f} LUFS, {peak:.1f} dBTP "
+          f"({'within' if ok else 'OUTSIDE'} -16 +- 0.5 LUFS, <= -1.0 dBTP); limiter "
+          f"{'on' if meta['limiter'] else 'off'}"
+          + ("" if len(digests) == 1 else "; BYTES DIFFERED BETWEEN RUNS"))
+    return ratios, loudness, peak
 
 
 def figure_render(body: Path, intro: Path, outro: Path, minutes: tuple[int, int]) -> None:
-
-    t0 = time.perf_counter()
-    sh("-i", str(body), "-c:a", "libmp3lame", "-b:a", BITRATE, "-ac", "1",
-       str(WORK / "plain.mp3"))
-    plain = time.perf_counter() - t0
-    one = write_show(WORK / "one", [("long", body)])
-    clean_cache(one)
-    render_t, rendered = timed_build(one, WORK / "one_site")
-    assert rendered is not None and rendered.rendered == ["long"]
-    meta = json.loads(next((one / ".audio-feed-cache/audio").glob("*.json")).read_text())
+    print(f"\n1. render of a {minutes[0]}-minute mastered episode / one plain encode of the "
+          f"body, median (min-max) of {RUNS} (target <= 1.10):")
+    render_ratio("mastered", body)
+    plain = plain_encode(body)
     naive = pydub_naive(body, intro, outro, WORK / "naive.mp3")
-    print(f"\n1. render of a {minutes[0]}-minute episode: {render_t:.1f} s; plain ffmpeg encode "
-          f"{plain:.1f} s; render ratio {render_t / plain:.2f} (target <= 1.15); "
-          f"pydub load-append-export {naive / plain:.2f}; limiter "
-          f"{'engaged' if meta['limiter'] else 'not needed'}; level from the "
-          f"{meta['level_from']}, {meta['encodes']} encode(s)")
+    print(f"   pydub load-append-export, no loudness work: {naive / plain:.2f}")
 
+
+def hard_bodies(minutes: float) -> dict[str, Path]:
+    """The issue 9 bodies, made from the sample show's speech: quiet speech with a
+    0 dBFS transient every 75 s (stereo 128 kb/s MP3), a loud over-compressed body,
+    stereo with one silent channel, and a 48 kHz 24-bit WAV."""
+    speech = WORK / "speech.wav"
+    speech_body(WORK / f"body{minutes:g}-seed.wav", 0.1)  # makes speech.wav
+    level, _ = measure_file(speech)
+    seconds = str(minutes * 60)
+    loop = ["-stream_loop", "-1", "-i", str(speech), "-t", seconds]
+    click = ("aevalsrc='if(lt(mod(t\\,75)-37\\,0.005)*gte(mod(t\\,75)\\,37)"
+             "\\,sin(2*PI*1000*t)\\,0)':s=44100:c=stereo")
+    made: dict[str, Path] = {}
+    specs = {
+        "quiet-peaky.mp3": (["-filter_complex",
+                             f"[0]volume={-21 - level:.2f}dB,aformat=channel_layouts=stereo[v];"
+                             f"{click}:d={seconds}[c];[v][c]amix=inputs=2:normalize=0,"
+                             "alimiter=limit=1:level=false:attack=0.1:release=1"],
+                            ["-c:a", "libmp3lame", "-b:a", "128k"]),
+        # Limited hard, then clipped: peaks sit at full scale, as in a crushed master.
+        "loud-squashed.mp3": (["-af", f"volume={-10 - level - 0.5:.2f}dB,"
+                               "alimiter=limit=0.999:attack=1:release=20:level=false,"
+                               "volume=3dB,asoftclip=type=hard"],
+                              ["-c:a", "libmp3lame", "-b:a", "128k", "-ac", "2"]),
+        "one-channel.mp3": (["-af", f"volume={-18 - level:.2f}dB,pan=stereo|c0=c0|c1=0*c0"],
+                            ["-c:a", "libmp3lame", "-b:a", "128k"]),
+        "wav48k24.wav": (["-af", f"volume={-20 - level:.2f}dB,aresample=48000",
+                          "-ac", "2"], ["-c:a", "pcm_s24le", "-ar", "48000"]),
+    }
+    for name, (graph, codec) in specs.items():
+        path = WORK / f"hard{minutes:g}-{name}"
+        if not path.exists():
+            sh(*loop, *graph, *codec, str(path))
+        made[name.split(".")[0]] = path
+    return made
+
+
+def figure_hard(minutes: float) -> None:
+    print(f"\n6. hard {minutes:g}-minute bodies, render / one plain encode of the same body, "
+          f"median (min-max) of {RUNS} (target <= 1.25, goal 1.10):")
+    for name, body in hard_bodies(minutes).items():
+        loudness, peak = measure_file(body)
+        print(f"   {name} input: {loudness:.1f} LUFS, {peak:.1f} dBTP")
+        render_ratio(name, body)
 
 
 def figure_rss(body: Path, long_body: Path, minutes: tuple[int, int]) -> None:
@@ -241,7 +342,7 @@ def figure_rss(body: Path, long_body: Path, minutes: tuple[int, int]) -> None:
                                  "--out", str(WORK / f"rss{m}_site"), "--quiet"])
     a, b2 = rss[minutes[0]], rss[minutes[1]]
     print(f"2. peak RSS (process tree): {minutes[0]} min {a / 2**20:.0f} MB, {minutes[1]} min "
-          f"{b2 / 2**20:.0f} MB ({(b2 / a - 1) * 100:+.1f} %; targets < 300 MB, within 10 %)")
+          f"{b2 / 2**20:.0f} MB ({(b2 / a - 1) * 100:+.1f} %; targets < 200 MB, within 10 %)")
 
 
 
@@ -283,11 +384,17 @@ def figure_parallel(minutes: tuple[int, int]) -> None:
             sh("-i", str(quarter), "-af", f"volume={0.9 + k / 100}", "-c:a", "pcm_s16le", str(c))
         copies.append((f"q{k}", c))
     par = write_show(WORK / "par", copies)
-    serial_t, _ = timed_build(par, WORK / "par_site", jobs=1)
-    clean_cache(par)
-    parallel_t, _ = timed_build(par, WORK / "par_site", jobs=2)
-    print(f"5. four {minutes[0] / 6:.0f}-minute episodes: 1 job {serial_t:.1f} s, 2 jobs "
-          f"{parallel_t:.1f} s; ratio {parallel_t / serial_t:.2f} (target <= 0.6)")
+    ratios, pairs = [], []
+    for _ in range(RUNS):
+        clean_cache(par)
+        serial_t, _ = timed_build(par, WORK / "par_site", jobs=1)
+        clean_cache(par)
+        parallel_t, _ = timed_build(par, WORK / "par_site", jobs=2)
+        ratios.append(parallel_t / serial_t)
+        pairs.append((parallel_t, serial_t))
+    parallel_t, serial_t = pairs[ratios.index(statistics.median_low(ratios))]
+    print(f"5. four {minutes[0] / 6:.0f}-minute episodes, 2 jobs / 1 job: ratio {spread(ratios)} "
+          f"(e.g. {parallel_t:.1f} s / {serial_t:.1f} s; target <= 0.6)")
 
 
 if __name__ == "__main__":
