@@ -106,10 +106,11 @@ class Problems:
         self.warnings.append(Problem(self.rel(path), field_name, message))
 
     def read_text(self, path: Path, field_name: str | None = None) -> str | None:
-        """A file as UTF-8 text; None (with a problem recorded) when it is not."""
+        """A file as UTF-8 text, a byte-order mark dropped (Windows editors write one);
+        None (with a problem recorded) when it is not UTF-8."""
         raw = path.read_bytes()
         try:
-            return raw.decode("utf-8")
+            return raw.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as e:
             self.add(path, field_name, described(
                 "UTF-8 text", f"byte 0x{raw[e.start]:02x} at offset {e.start}"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # What no output can carry: XML 1.0 forbids the C0 controls but tab, newline and
 # carriage return, and the non-characters U+FFFE and U+FFFF (feedgen raises a bare
@@ -31,6 +33,13 @@ def first_illegal_line(text: str) -> tuple[int, str] | None:
         if bad:
             return n, bad
     return None
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A hint naming the known name closest to a misspelt ``name``, such as
+    " (did you mean 'title'?)", or '' when none is close."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def clock(seconds: float) -> str:
