@@ -17,7 +17,7 @@ from typing import Any
 from . import images, tags
 from .categories import CATEGORIES
 from .constants import DESCRIPTION_MAX_BYTES, FUNDING_TEXT_MAX_CHARS, LANGUAGE, SHOW_TYPES
-from .errors import Problems, described, expected
+from .errors import Problems, described, expected, illegal_characters
 from .model import AudioSettings, Show
 from .text import control_characters, did_you_mean
 
@@ -109,10 +109,9 @@ def _check_table(
             if not value.strip() and key.required:
                 problems.add(path, prefix + key.name, "expected a value, got an empty string")
                 continue
-            bad = control_characters(value)
-            if bad:
-                problems.add(path, prefix + key.name, described(
-                    "text without control characters", f"{bad} in {value!r}"))
+            illegal = illegal_characters(value)
+            if illegal:
+                problems.add(path, prefix + key.name, illegal)
                 continue
         good[key.name] = value
     return good

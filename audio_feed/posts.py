@@ -26,10 +26,18 @@ from frontmatter.default_handlers import YAMLHandler
 from . import markdown, tags
 from .config import inside_show
 from .constants import EPISODE_TYPES
-from .errors import Problem, Problems, described, expected
+from .errors import (
+    ILLEGAL_TEXT,
+    Problem,
+    Problems,
+    described,
+    expected,
+    illegal_characters,
+    illegal_line,
+)
 from .images import image_problem, inspect
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
-from .text import control_characters, did_you_mean, first_illegal_line, hms, parse_hms, summary
+from .text import control_characters, did_you_mean, hms, parse_hms, summary
 
 AUDIENCES = ("everyone", "only_free", "only_paid", "founding")
 VISIBILITIES = ("public", "paid", "founding")
@@ -208,7 +216,6 @@ DATE_FIELDS = tuple(f.name for f in FIELDS if f.attribute == "date")
 """The date fields, most preferred first."""
 MAX_STEM_BYTES = 200
 _STEM_CHARS = re.compile(r"[/\\?#%]")
-ILLEGAL_TEXT = "text without control characters"
 
 
 class _FrontMatter(YAMLHandler):
@@ -336,10 +343,10 @@ def _illegal_values(meta: dict[Any, Any], problems: Problems, path: Path) -> set
                 return False
             seen.add(id(value))
         if isinstance(value, str):
-            bad = control_characters(value)
-            if bad:
-                problems.add(path, field, described(ILLEGAL_TEXT, f"{bad} in {value!r}"))
-            return bool(bad)
+            illegal = illegal_characters(value)
+            if illegal:
+                problems.add(path, field, illegal)
+            return bool(illegal)
         if isinstance(value, list | tuple | set):
             return any([walk(v, f"{field}[{n}]") for n, v in enumerate(value, 1)])
         if isinstance(value, dict):
@@ -350,9 +357,8 @@ def _illegal_values(meta: dict[Any, Any], problems: Problems, path: Path) -> set
         if not isinstance(key, str):
             problems.add(path, str(key), expected("a key that is text", key))
             tainted.add(str(key))
-        elif control_characters(key):
-            problems.add(path, "front matter", described(
-                f"keys in {ILLEGAL_TEXT}", f"{control_characters(key)} in {key!r}"))
+        elif illegal := illegal_characters(key, f"keys in {ILLEGAL_TEXT}"):
+            problems.add(path, "front matter", illegal)
             tainted.add(key)
         elif walk(value, key):
             tainted.add(key)
@@ -415,9 +421,9 @@ def _sidecar_text(root: Path, path: Path, problems: Problems) -> str | None:
     text = problems.read_text(path)
     if text is None:
         return None
-    found = first_illegal_line(text)
-    if found is not None:
-        problems.add(path, "chapters", described(ILLEGAL_TEXT, f"{found[1]} on line {found[0]}"))
+    illegal = illegal_line(text)
+    if illegal:
+        problems.add(path, "chapters", illegal)
         return None
     return text
 
@@ -454,9 +460,9 @@ def _sidecar_chapters(root: Path, source: Path, problems: Problems
                 'a list of {"startTime": seconds, "title": text}', "something else"))
             return ()
         for n, c in enumerate(chapters, 1):
-            if control_characters(c.title):
-                problems.add(js, f"chapters[{n}]", described(
-                    ILLEGAL_TEXT, f"{control_characters(c.title)} in {c.title!r}"))
+            illegal = illegal_characters(c.title)
+            if illegal:
+                problems.add(js, f"chapters[{n}]", illegal)
                 return ()
         return _ascending(chapters, problems, js, "chapters")
     return None
@@ -537,12 +543,11 @@ def _sections(root: Path, folder: Path, source: Path, problems: Problems, requir
     bad = False
     for f in files:
         # The file name becomes a chapter title: it must be text every output can carry.
-        problem = (described(f"a file name in {ILLEGAL_TEXT}",
-                             f"{control_characters(f.name)} in {f.name!r}")
-                   if control_characters(f.name) else
-                   _OUTSIDE if inside_show(root, f) is None else tags.audio_problem(f))
-        if problem and control_characters(f.name):
-            problems.add(folder, None, problem)
+        illegal = illegal_characters(f.name, f"a file name in {ILLEGAL_TEXT}")
+        problem = illegal or (_OUTSIDE if inside_show(root, f) is None
+                              else tags.audio_problem(f))
+        if illegal:
+            problems.add(folder, None, illegal)
         elif problem:
             _add_link(problems, f, problem)
         bad = bad or problem is not None
@@ -594,9 +599,9 @@ def local_image(root: Path, source: Path, src: str) -> tuple[Path | None, str]:
         return None, expected("an image inside the show folder", src)
     if any(part.startswith(".") for part in target.relative_to(root.resolve()).parts):
         return None, expected("an image outside hidden files and folders (the cache)", src)
-    if control_characters(target.name):
-        return None, described(f"an image file name in {ILLEGAL_TEXT}",
-                               f"{control_characters(target.name)} in {target.name!r}")
+    illegal = illegal_characters(target.name, f"an image file name in {ILLEGAL_TEXT}")
+    if illegal:
+        return None, illegal
     if not target.is_file():
         rel = target.relative_to(root.resolve()).as_posix()
         return None, described("an image file", f"{src!r}, and there is no {rel} "
@@ -657,9 +662,9 @@ def _warn_unknown(meta: dict[Any, Any], problems: Problems, source: Path) -> Non
 def _check_body(text: str, rendered: markdown.Rendered, problems: Problems,
                 source: Path) -> None:
     """Refuse what no page, feed or transcript can carry, with the line it is on."""
-    found = first_illegal_line(text)
-    if found is not None:
-        problems.add(source, "body", described(ILLEGAL_TEXT, f"{found[1]} on line {found[0]}"))
+    illegal = illegal_line(text)
+    if illegal:
+        problems.add(source, "body", illegal)
         return
     bad = control_characters(rendered.html + rendered.text)
     if bad:

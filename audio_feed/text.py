@@ -45,18 +45,21 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 def clock(seconds: float) -> str:
     """Seconds as H:MM:SS (or M:SS under an hour), cut to the whole second as
     players show them (a 67.6 s episode is 1:07 in the page and its player)."""
-    total = int(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
+    h, m, s = _whole_hms(seconds)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def hms(seconds: float) -> str:
     """Seconds as HH:MM:SS, the form chapter lines use."""
-    total = int(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
+    h, m, s = _whole_hms(seconds)
     return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def _whole_hms(seconds: float) -> tuple[int, int, int]:
+    """Hours, minutes and whole seconds, the fraction cut off."""
+    h, rest = divmod(int(seconds), 3600)
+    m, s = divmod(rest, 60)
+    return h, m, s
 
 
 def parse_hms(value: str) -> float | None:
