@@ -6,7 +6,6 @@ the README's table of keys is written from the same words.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 import urllib.parse
@@ -18,9 +17,9 @@ from typing import Any
 from . import images, tags
 from .categories import CATEGORIES
 from .constants import DESCRIPTION_MAX_BYTES, FUNDING_TEXT_MAX_CHARS, LANGUAGE, SHOW_TYPES
-from .errors import Problems, described, expected
+from .errors import Problems, described, expected, illegal_characters
 from .model import AudioSettings, Show
-from .text import control_characters
+from .text import control_characters, did_you_mean
 
 CONFIG_NAME = "podcast.toml"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -95,10 +94,8 @@ def _check_table(
     good: dict[str, Any] = {}
     for name in data:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.add(path, prefix + name, expected(
-                "one of the documented keys (see README)", name) + hint)
+                "one of the documented keys (see README)", name) + did_you_mean(name, known))
     for key in keys:
         if key.name not in data:
             if key.required:
@@ -112,10 +109,9 @@ def _check_table(
             if not value.strip() and key.required:
                 problems.add(path, prefix + key.name, "expected a value, got an empty string")
                 continue
-            bad = control_characters(value)
-            if bad:
-                problems.add(path, prefix + key.name, described(
-                    "text without control characters", f"{bad} in {value!r}"))
+            illegal = illegal_characters(value)
+            if illegal:
+                problems.add(path, prefix + key.name, illegal)
                 continue
         good[key.name] = value
     return good
@@ -188,6 +184,29 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
     """
     before = len(problems.items)
     path = root / CONFIG_NAME
+    data = _read_toml(path, problems)
+    if data is None:
+        return None
+    v = _check_table(data, KEYS, problems, path, "")
+    # Problems are listed in the order these checks run: keep it, output is compared.
+    norm = _base_url(v, base_url, problems, path)
+    _check_forms(v, problems, path)
+    category, subcategory = _category(v, problems, path)
+    artwork = _artwork(root, v, problems, path)
+    intro = _audio_file(root, v["intro"], problems, path, "intro") if "intro" in v else None
+    outro = _audio_file(root, v["outro"], problems, path, "outro") if "outro" in v else None
+    _check_choices(v, problems, path)
+    templates = _templates(root, v["templates"], problems, path) if "templates" in v else None
+    files = _Files(artwork, intro, outro, templates)
+    audio = _audio_settings(v.get("audio", {}), problems, path)
+    if len(problems.items) > before:
+        return None
+    assert category is not None and norm is not None
+    return _show(root, v, norm, category, subcategory, files, audio)
+
+
+def _read_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
+    """podcast.toml as a table; None (with a problem recorded) when it cannot be read."""
     if not path.is_file():
         problems.add(path, None, "expected a podcast.toml in the show folder, got no such file")
         return None
@@ -195,19 +214,25 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
     if text is None:
         return None
     try:
-        data = tomllib.loads(text.removeprefix("\ufeff"))  # a BOM from a Windows editor
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         problems.add(path, None, f"expected valid TOML, got a syntax error: {e}")
         return None
 
-    v = _check_table(data, KEYS, problems, path, "")
-    get = v.get
 
-    url = base_url if base_url is not None else get("base_url", "")
+def _base_url(v: dict[str, Any], base_url: str | None, problems: Problems,
+              path: Path) -> str | None:
+    """The base URL, from --base-url when given, else from the file; normalised."""
+    url = base_url if base_url is not None else v.get("base_url", "")
     norm = normalise_base_url(url) if url else None
     if url and norm is None:
         field = "--base-url" if base_url is not None else "base_url"
         problems.add(path, field, expected("an http:// or https:// URL", url))
+    return norm
+
+
+def _check_forms(v: dict[str, Any], problems: Problems, path: Path) -> None:
+    """The forms and sizes of the show's describing text, beyond its type."""
     if "email" in v and not _EMAIL.match(v["email"]):
         problems.add(path, "email", expected("an e-mail address", v["email"]))
     if "language" in v and not _LANG.match(v["language"]):
@@ -216,43 +241,59 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
         problems.add(path, "description", expected(
             f"at most {DESCRIPTION_MAX_BYTES} bytes", f"{len(v['description'].encode())} bytes"))
 
-    category, subcategory = None, None
-    if "category" in v:
-        category, _, sub = v["category"].partition("/")
-        category, subcategory = category.strip(), sub.strip() or None
-        if category not in CATEGORIES:
-            problems.add(path, "category", expected("an Apple Podcasts category", v["category"]))
-        elif subcategory and subcategory not in CATEGORIES[category]:
-            problems.add(path, "category", expected(
-                f"a subcategory of {category}", subcategory))
 
-    artwork = None
-    if "artwork" in v:
-        artwork = inside(root, v["artwork"], problems, path, "artwork")
-        if artwork is not None:
-            for message in images.artwork_problems(artwork):
-                problems.add(path, "artwork", message)
-    intro = _audio_file(root, v["intro"], problems, path, "intro") if "intro" in v else None
-    outro = _audio_file(root, v["outro"], problems, path, "outro") if "outro" in v else None
-
-    show_type = get("type", "episodic")
-    if show_type not in SHOW_TYPES:
-        problems.add(path, "type", expected("'episodic' or 'serial'", show_type))
-    if len(get("funding_text", "")) > FUNDING_TEXT_MAX_CHARS:
+def _check_choices(v: dict[str, Any], problems: Problems, path: Path) -> None:
+    """The show type, the funding text's length and the extra links."""
+    if v.get("type", "episodic") not in SHOW_TYPES:
+        problems.add(path, "type", expected("'episodic' or 'serial'", v["type"]))
+    if len(v.get("funding_text", "")) > FUNDING_TEXT_MAX_CHARS:
         problems.add(path, "funding_text", expected(f"at most {FUNDING_TEXT_MAX_CHARS} characters",
                                                     f"{len(v['funding_text'])}"))
     for key in ("link", "funding_url"):
         if key in v and normalise_base_url(v[key]) is None:
             problems.add(path, key, expected("an http:// or https:// URL", v[key]))
-    templates = None
-    if "templates" in v:
-        templates = _templates(root, v["templates"], problems, path)
 
-    audio = _audio_settings(v.get("audio", {}), problems, path)
 
-    if len(problems.items) > before:
+def _category(v: dict[str, Any], problems: Problems, path: Path
+              ) -> tuple[str | None, str | None]:
+    """'Category' or 'Category/Subcategory' -> (category, subcategory), both Apple's."""
+    if "category" not in v:
+        return None, None
+    category, _, sub = v["category"].partition("/")
+    category, subcategory = category.strip(), sub.strip() or None
+    if category not in CATEGORIES:
+        problems.add(path, "category", expected("an Apple Podcasts category", v["category"]))
+    elif subcategory and subcategory not in CATEGORIES[category]:
+        problems.add(path, "category", expected(f"a subcategory of {category}", subcategory))
+    return category, subcategory
+
+
+@dataclass(frozen=True)
+class _Files:
+    """The files and folders podcast.toml names, resolved inside the show."""
+
+    artwork: Path | None
+    intro: Path | None
+    outro: Path | None
+    templates: Path | None
+
+
+def _artwork(root: Path, v: dict[str, Any], problems: Problems, path: Path) -> Path | None:
+    """The show's artwork, a file inside the show that directories accept."""
+    if "artwork" not in v:
         return None
-    assert artwork is not None and category is not None and norm is not None
+    artwork = inside(root, v["artwork"], problems, path, "artwork")
+    if artwork is not None:
+        for message in images.artwork_problems(artwork):
+            problems.add(path, "artwork", message)
+    return artwork
+
+
+def _show(root: Path, v: dict[str, Any], norm: str, category: str, subcategory: str | None,
+          files: _Files, audio: AudioSettings) -> Show:
+    """The Show from values that passed every check."""
+    assert files.artwork is not None
+    get = v.get
     return Show(
         root=root,
         title=v["title"].strip(),
@@ -261,20 +302,20 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
         email=v["email"].strip(),
         language=v["language"],
         base_url=norm,
-        artwork=artwork,
+        artwork=files.artwork,
         category=category,
         subcategory=subcategory,
         explicit=v["explicit"],
-        intro=intro,
-        outro=outro,
+        intro=files.intro,
+        outro=files.outro,
         link=normalise_base_url(get("link", "")) or norm,
         copyright=get("copyright"),
-        show_type=show_type,
+        show_type=get("type", "episodic"),
         synthetic_voice=get("synthetic_voice", False),
         locked=get("locked", False),
         funding_url=get("funding_url"),
         funding_text=get("funding_text"),
-        templates=templates,
+        templates=files.templates,
         audio=audio,
     )
 

@@ -17,6 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .text import control_characters, first_illegal_line
+
+ILLEGAL_TEXT = "text without control characters"
+"""What every string read from the show must be (see ``text.control_characters``)."""
+
 
 class AudioFeedError(Exception):
     """Base class of the errors audio-feed reports to the user."""
@@ -54,6 +59,20 @@ def expected(what: str, found: object) -> str:
 def described(what: str, found: str) -> str:
     """``expected X, got <a description>``, for what we measured rather than a value."""
     return f"expected {what}, got {found}"
+
+
+def illegal_characters(value: str, what: str = ILLEGAL_TEXT) -> str | None:
+    """The message for a value holding characters no output can carry, such as
+    "expected text without control characters, got U+000C in 'a\\x0cb'"; else None."""
+    bad = control_characters(value)
+    return described(what, f"{bad} in {value!r}") if bad else None
+
+
+def illegal_line(text: str) -> str | None:
+    """The same for a whole file or body, naming the first line that holds one."""
+    found = first_illegal_line(text)
+    return None if found is None else described(ILLEGAL_TEXT,
+                                                f"{found[1]} on line {found[0]}")
 
 
 class InputError(AudioFeedError):
@@ -106,10 +125,11 @@ class Problems:
         self.warnings.append(Problem(self.rel(path), field_name, message))
 
     def read_text(self, path: Path, field_name: str | None = None) -> str | None:
-        """A file as UTF-8 text; None (with a problem recorded) when it is not."""
+        """A file as UTF-8 text, a byte-order mark dropped (Windows editors write one);
+        None (with a problem recorded) when it is not UTF-8."""
         raw = path.read_bytes()
         try:
-            return raw.decode("utf-8")
+            return raw.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as e:
             self.add(path, field_name, described(
                 "UTF-8 text", f"byte 0x{raw[e.start]:02x} at offset {e.start}"))

@@ -22,10 +22,6 @@ _ALLOWED_ATTRS.setdefault("div", set()).add("class")
 class Rendered:
     html: str
     text: str
-    images: tuple[str, ...]
-    """Image sources as written in the post, in order."""
-    headings: tuple[tuple[int, str, str], ...]
-    """(level, text, anchor id) of every heading."""
     sections: tuple[tuple[str, str], ...] = ()
     """(heading, plain text under it) for each ## or ### heading, in order."""
     opening: str = ""
@@ -45,8 +41,6 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
     """
     md = _parser()
     tokens = md.parse(source)
-    images: list[str] = []
-    headings: list[tuple[int, str, str]] = []
     used: set[str] = set()
     texts: list[str] = []
     sections: list[tuple[str, list[str]]] = []
@@ -62,13 +56,10 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
                 anchor, n = f"{slugify(title)}-{n}", n + 1
             used.add(anchor)
             tok.attrSet("id", anchor)
-            headings.append((int(tok.tag[1]), title, anchor))
         if tok.type == "inline":
             texts.append(_plain(tok))
             if not (i > 0 and tokens[i - 1].type == "heading_open"):
                 (sections[-1][1] if sections else opening).append(_plain(tok))
-            images.extend(str(child.attrGet("src") or "") for child in tok.children or []
-                          if child.type == "image")
     html = md.renderer.render(tokens, md.options, {})
 
     # Every <img> that survives the sanitiser, from Markdown or raw HTML alike, is
@@ -80,8 +71,7 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
 
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS,
                       link_rel="noopener noreferrer", attribute_filter=placed)
-    return Rendered(clean, "\n\n".join(t for t in texts if t.strip()), tuple(images),
-                    tuple(headings),
+    return Rendered(clean, "\n\n".join(t for t in texts if t.strip()),
                     tuple((h, "\n".join(t for t in body if t.strip())) for h, body in sections),
                     "\n".join(t for t in opening if t.strip()))
 

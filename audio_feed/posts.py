@@ -1,19 +1,20 @@
 """episodes/*.md -> Episode: front matter, Markdown, images, chapters.
 
 Every field is declared in ``FIELDS`` with a one-line docstring (the README's
-table of front-matter fields uses the same words). Unknown keys are kept on the
-episode and reported once per key as a warning: real exports carry many.
+table of front-matter fields uses the same words) and the parser that checks it;
+``read_fields`` runs them in order. Unknown keys are kept on the episode and
+reported once per key as a warning: real exports carry many.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import math
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,57 +26,196 @@ from frontmatter.default_handlers import YAMLHandler
 from . import markdown, tags
 from .config import inside_show
 from .constants import EPISODE_TYPES
-from .errors import Problem, Problems, described, expected
+from .errors import (
+    ILLEGAL_TEXT,
+    Problem,
+    Problems,
+    described,
+    expected,
+    illegal_characters,
+    illegal_line,
+)
 from .images import image_problem, inspect
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
-from .text import control_characters, first_illegal_line, hms, parse_hms, summary
+from .text import control_characters, did_you_mean, hms, parse_hms, summary
 
 AUDIENCES = ("everyone", "only_free", "only_paid", "founding")
 VISIBILITIES = ("public", "paid", "founding")
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What a field's parser needs besides the value: where to report a problem."""
+
+    field: str
+    problems: Problems
+    source: Path
+
+    def refuse(self, what: str, value: Any) -> None:
+        """Record 'expected ``what``, got ``value``' for this field; the value is dropped."""
+        self.problems.add(self.source, self.field, expected(what, value))
+
+
+@dataclass(frozen=True)
 class Field:
+    """One front-matter key: its README line and how it becomes an Episode value."""
+
     name: str
     doc: str
+    parse: Callable[[Any, Reading], Any] | None = None
+    """The value as given (never absent) -> the Episode's value, or None when there is
+    none or it was refused (a problem recorded). None: the field names files and is
+    read with them, after the body (see ``read_post``)."""
+    into: str | None = None
+    """The Episode attribute it sets, when not its own name. Several fields may set
+    one attribute: the first that gives a value wins."""
+    fallback: bool = False
+    """Read only when the fields before it with the same ``into`` gave nothing."""
+    required: str = ""
+    """For a required attribute, what is expected. Given on the last field that sets
+    it; reported when none gave a value and none was refused (its problem says enough)."""
+    default: Any = None
+    """The attribute's value when no field gives one."""
 
+    @property
+    def attribute(self) -> str:
+        return self.into or self.name
+
+
+def _text(value: Any, reading: Reading) -> str | None:
+    if isinstance(value, str) or value is None:
+        return (value or "").strip() or None
+    reading.refuse("text", value)
+    return None
+
+
+def _post_id(value: Any, reading: Reading) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # an id exported as a number
+    return _text(value, reading)
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any, Reading], str | None]:
+    def parse(value: Any, reading: Reading) -> str | None:
+        if value in choices:
+            return str(value)
+        reading.refuse(" or ".join(repr(c) for c in choices), value)
+        return None
+    return parse
+
+
+def _whole(lowest: int) -> Callable[[Any, Reading], int | None]:
+    def parse(value: Any, reading: Reading) -> int | None:
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)
+                             and value >= lowest):
+            return value
+        reading.refuse(f"a whole number from {lowest}", value)
+        return None
+    return parse
+
+
+def _flag(value: Any, reading: Reading) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    reading.refuse("true or false", value)
+    return None
+
+
+def _is_draft(value: Any, reading: Reading) -> bool | None:
+    return True if _flag(value, reading) is True else None
+
+
+def _is_unpublished(value: Any, reading: Reading) -> bool | None:
+    return True if _flag(value, reading) is False else None
+
+
+def _guests(value: Any, reading: Reading) -> tuple[str, ...] | None:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(g, str) and g.strip() for g in names):
+        reading.refuse("a list of names", value)
+        return None
+    return tuple(g.strip() for g in names)
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname)
+            and not any(c.isspace() for c in value))
+
+
+def _http_url(value: Any, reading: Reading) -> str | None:
+    text = _text(value, reading)
+    if text is not None and not _is_http_url(text):
+        reading.refuse("an http:// or https:// URL", text)
+        return None
+    return text
+
+
+def _date(value: Any, reading: Reading) -> dt.datetime | None:
+    if value is None:
+        return None
+    when = _as_datetime(value)
+    if when is None:
+        reading.refuse("an ISO 8601 date", value)
+        return None
+    return when.astimezone(dt.UTC)
+
+
+_DATE_REQUIRED = "an ISO 8601 date (date, post_date or email_sent_at)"
 
 FIELDS: tuple[Field, ...] = (
-    Field("title", "Episode title (required; no episode number in it)."),
-    Field("subtitle", "One-line summary shown under the title and in players."),
-    Field("description", "Alternative to subtitle, as some exports name it."),
-    Field("date", "Publication date, ISO 8601 (required unless email_sent_at or post_date "
-          "is given)."),
-    Field("email_sent_at", "When the newsletter went out (ISO 8601); preferred over date."),
+    # In the order they are checked (and their problems listed); the README's table
+    # is in reading order.
+    Field("title", "Episode title (required; no episode number in it).", _text,
+          required="a value"),
+    Field("subtitle", "One-line summary shown under the title and in players.", _text),
+    Field("description", "Alternative to subtitle, as some exports name it.", _text,
+          into="subtitle", fallback=True),
+    Field("post_id", "Permanent id, the episode GUID (required; never change it).", _post_id,
+          required="a value"),
+    Field("type", "newsletter, podcast, thread, ... (kept for templates).", _text,
+          default="newsletter"),
+    Field("audience", "everyone (default), only_free, only_paid or founding.",
+          _one_of(AUDIENCES), default=AUDIENCES[0]),
+    Field("visibility", "public (default), paid or founding.", _one_of(VISIBILITIES),
+          default=VISIBILITIES[0]),
+    Field("episode_type", "full (default), trailer or bonus.", _one_of(EPISODE_TYPES),
+          default=EPISODE_TYPES[0]),
+    Field("episode",
+          "Episode number (default: its place in the public feed; see Episode numbers).",
+          _whole(0), into="number"),
+    Field("season", "Season number.", _whole(1)),
+    Field("guests", "List of guest names (podcast:person role guest).", _guests, default=()),
+    Field("explicit", "true or false; defaults to the show's setting.", _flag),
+    Field("draft", "true: a draft, left out of the site and the feed like a paid post.",
+          _is_draft, default=False),
+    Field("is_published", "Substack's flag: false makes the post a draft (see draft).",
+          _is_unpublished, into="draft", fallback=True, default=False),
+    Field("canonical_url", "The post's original address (http or https), given to search "
+          "engines as the page's canonical link.", _http_url),
+    # The date fields, most preferred first; each one given is checked.
+    Field("email_sent_at", "When the newsletter went out (ISO 8601); preferred over date.",
+          _date, into="date"),
     Field("post_date", "Substack's publication date (ISO 8601); used when email_sent_at "
-          "is not given, preferred over date."),
-    Field("post_id", "Permanent id, the episode GUID (required; never change it)."),
-    Field("type", "newsletter, podcast, thread, ... (kept for templates)."),
-    Field("audience", "everyone (default), only_free, only_paid or founding."),
-    Field("visibility", "public (default), paid or founding."),
+          "is not given, preferred over date.", _date, into="date"),
+    Field("date", "Publication date, ISO 8601 (required unless email_sent_at or post_date "
+          "is given).", _date, required=_DATE_REQUIRED),
+    Field("chapters", "List of 'HH:MM:SS Title' lines, times against the recording."),
     Field("audio", "The recording, a path inside the show (default episodes/<stem>.mp3, "
           ".m4a or .wav), or a folder of sections."),
-    Field("chapters", "List of 'HH:MM:SS Title' lines, times against the recording."),
-    Field("episode",
-          "Episode number (default: its place in the public feed; see Episode numbers)."),
-    Field("season", "Season number."),
-    Field("episode_type", "full (default), trailer or bonus."),
-    Field("explicit", "true or false; defaults to the show's setting."),
-    Field("guests", "List of guest names (podcast:person role guest)."),
-    Field("draft", "true: a draft, left out of the site and the feed like a paid post."),
-    Field("is_published", "Substack's flag: false makes the post a draft (see draft)."),
-    Field("canonical_url", "The post's original address (http or https), given to search "
-          "engines as the page's canonical link."),
     Field("cover_image", "The episode's own cover: a PNG or JPEG inside the show (same rules "
           "as images in the body) or an http(s) URL."),
 )
 _KNOWN = {f.name for f in FIELDS}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-DATE_FIELDS = ("email_sent_at", "post_date", "date")
+DATE_FIELDS = tuple(f.name for f in FIELDS if f.attribute == "date")
 """The date fields, most preferred first."""
 MAX_STEM_BYTES = 200
 _STEM_CHARS = re.compile(r"[/\\?#%]")
-ILLEGAL_TEXT = "text without control characters"
 
 
 class _FrontMatter(YAMLHandler):
@@ -203,10 +343,10 @@ def _illegal_values(meta: dict[Any, Any], problems: Problems, path: Path) -> set
                 return False
             seen.add(id(value))
         if isinstance(value, str):
-            bad = control_characters(value)
-            if bad:
-                problems.add(path, field, described(ILLEGAL_TEXT, f"{bad} in {value!r}"))
-            return bool(bad)
+            illegal = illegal_characters(value)
+            if illegal:
+                problems.add(path, field, illegal)
+            return bool(illegal)
         if isinstance(value, list | tuple | set):
             return any([walk(v, f"{field}[{n}]") for n, v in enumerate(value, 1)])
         if isinstance(value, dict):
@@ -217,9 +357,8 @@ def _illegal_values(meta: dict[Any, Any], problems: Problems, path: Path) -> set
         if not isinstance(key, str):
             problems.add(path, str(key), expected("a key that is text", key))
             tainted.add(str(key))
-        elif control_characters(key):
-            problems.add(path, "front matter", described(
-                f"keys in {ILLEGAL_TEXT}", f"{control_characters(key)} in {key!r}"))
+        elif illegal := illegal_characters(key, f"keys in {ILLEGAL_TEXT}"):
+            problems.add(path, "front matter", illegal)
             tainted.add(key)
         elif walk(value, key):
             tainted.add(key)
@@ -239,41 +378,6 @@ def _as_datetime(value: Any) -> dt.datetime | None:
             return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     return None
-
-
-def _text_field(meta: dict[str, Any], name: str, problems: Problems, path: Path,
-                required: bool = False) -> str | None:
-    value = meta.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.add(path, name, "expected a value, got nothing (required)")
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool) and name == "post_id":
-        value = str(value)
-    if not isinstance(value, str):
-        problems.add(path, name, expected("text", value))
-        return None
-    return value.strip()
-
-
-def _choice(meta: dict[str, Any], name: str, choices: tuple[str, ...], problems: Problems,
-            path: Path) -> str:
-    value = meta.get(name, choices[0])
-    if value not in choices:
-        problems.add(path, name, expected(" or ".join(repr(c) for c in choices), value))
-        return choices[0]
-    return str(value)
-
-
-def _number(meta: dict[str, Any], name: str, problems: Problems, path: Path,
-            lowest: int) -> int | None:
-    value = meta.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
-        problems.add(path, name, expected(f"a whole number from {lowest}", value))
-        return None
-    return value
 
 
 def parse_chapter_lines(lines: list[Any], problems: Problems, path: Path,
@@ -308,7 +412,7 @@ def _ascending(chapters: list[Chapter], problems: Problems, path: Path, field: s
 
 
 def _sidecar_text(root: Path, path: Path, problems: Problems) -> str | None:
-    """A chapters file as text (a BOM dropped), inside the show and printable; None
+    """A chapters file as text, inside the show and printable; None
     (with a problem recorded) when it is not."""
     if inside_show(root, path) is None:
         _add_link(problems, path, described("a chapters file inside the show folder",
@@ -317,10 +421,9 @@ def _sidecar_text(root: Path, path: Path, problems: Problems) -> str | None:
     text = problems.read_text(path)
     if text is None:
         return None
-    text = text.removeprefix("\ufeff")
-    found = first_illegal_line(text)
-    if found is not None:
-        problems.add(path, "chapters", described(ILLEGAL_TEXT, f"{found[1]} on line {found[0]}"))
+    illegal = illegal_line(text)
+    if illegal:
+        problems.add(path, "chapters", illegal)
         return None
     return text
 
@@ -357,9 +460,9 @@ def _sidecar_chapters(root: Path, source: Path, problems: Problems
                 'a list of {"startTime": seconds, "title": text}', "something else"))
             return ()
         for n, c in enumerate(chapters, 1):
-            if control_characters(c.title):
-                problems.add(js, f"chapters[{n}]", described(
-                    ILLEGAL_TEXT, f"{control_characters(c.title)} in {c.title!r}"))
+            illegal = illegal_characters(c.title)
+            if illegal:
+                problems.add(js, f"chapters[{n}]", illegal)
                 return ()
         return _ascending(chapters, problems, js, "chapters")
     return None
@@ -374,10 +477,8 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
     """
     value = meta.get("audio")
     if value is not None:
-        if not isinstance(value, str) or not value.strip():
-            problems.add(source, "audio", expected("a path inside the show folder", value))
-            return None, ()
-        candidate = inside_show(root, value)
+        # inside_show refuses a blank path too.
+        candidate = inside_show(root, value) if isinstance(value, str) else None
         if candidate is None:
             problems.add(source, "audio", expected("a path inside the show folder", value))
             return None, ()
@@ -442,12 +543,11 @@ def _sections(root: Path, folder: Path, source: Path, problems: Problems, requir
     bad = False
     for f in files:
         # The file name becomes a chapter title: it must be text every output can carry.
-        problem = (described(f"a file name in {ILLEGAL_TEXT}",
-                             f"{control_characters(f.name)} in {f.name!r}")
-                   if control_characters(f.name) else
-                   _OUTSIDE if inside_show(root, f) is None else tags.audio_problem(f))
-        if problem and control_characters(f.name):
-            problems.add(folder, None, problem)
+        illegal = illegal_characters(f.name, f"a file name in {ILLEGAL_TEXT}")
+        problem = illegal or (_OUTSIDE if inside_show(root, f) is None
+                              else tags.audio_problem(f))
+        if illegal:
+            problems.add(folder, None, illegal)
         elif problem:
             _add_link(problems, f, problem)
         bad = bad or problem is not None
@@ -499,9 +599,9 @@ def local_image(root: Path, source: Path, src: str) -> tuple[Path | None, str]:
         return None, expected("an image inside the show folder", src)
     if any(part.startswith(".") for part in target.relative_to(root.resolve()).parts):
         return None, expected("an image outside hidden files and folders (the cache)", src)
-    if control_characters(target.name):
-        return None, described(f"an image file name in {ILLEGAL_TEXT}",
-                               f"{control_characters(target.name)} in {target.name!r}")
+    illegal = illegal_characters(target.name, f"an image file name in {ILLEGAL_TEXT}")
+    if illegal:
+        return None, illegal
     if not target.is_file():
         rel = target.relative_to(root.resolve()).as_posix()
         return None, described("an image file", f"{src!r}, and there is no {rel} "
@@ -555,71 +655,16 @@ def _parse(source: Path, text: str, problems: Problems) -> tuple[dict[Any, Any],
 def _warn_unknown(meta: dict[Any, Any], problems: Problems, source: Path) -> None:
     for key in meta:
         if isinstance(key, str) and key not in _KNOWN and not control_characters(key):
-            close = difflib.get_close_matches(key, _KNOWN, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.warn(source, key, "unknown front-matter key, kept but not used" + hint,
-                          once_per_field=True)
-
-
-def _date(meta: dict[str, Any], present: set[str], problems: Problems, path: Path
-          ) -> dt.datetime | None:
-    when = None
-    for key in DATE_FIELDS:
-        if key in meta and meta[key] is not None:
-            parsed = _as_datetime(meta[key])
-            if parsed is None:
-                problems.add(path, key, expected("an ISO 8601 date", meta[key]))
-            elif when is None:
-                when = parsed
-    if when is None and not present & set(DATE_FIELDS):
-        problems.add(path, "date", "expected an ISO 8601 date (date, post_date or "
-                                   "email_sent_at), got nothing (required)")
-    return when
-
-
-def _flag(meta: dict[str, Any], name: str, problems: Problems, path: Path) -> bool | None:
-    value = meta.get(name)
-    if value is not None and not isinstance(value, bool):
-        problems.add(path, name, expected("true or false", value))
-        return None
-    return value
-
-
-def _guests(meta: dict[str, Any], problems: Problems, source: Path) -> tuple[str, ...]:
-    raw_guests = meta.get("guests", [])
-    if isinstance(raw_guests, str):
-        raw_guests = [raw_guests]
-    if not isinstance(raw_guests, list) or not all(
-            isinstance(g, str) and g.strip() for g in raw_guests):
-        problems.add(source, "guests", expected("a list of names", meta["guests"]))
-        return ()
-    return tuple(g.strip() for g in raw_guests)
-
-
-def _is_http_url(value: str) -> bool:
-    try:
-        parts = urllib.parse.urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return False
-    return (parts.scheme in ("http", "https") and bool(parts.hostname)
-            and not any(c.isspace() for c in value))
-
-
-def _url_field(meta: dict[str, Any], name: str, problems: Problems, path: Path) -> str | None:
-    value = _text_field(meta, name, problems, path)
-    if value is not None and not _is_http_url(value):
-        problems.add(path, name, expected("an http:// or https:// URL", value))
-        return None
-    return value
+            problems.warn(source, key, "unknown front-matter key, kept but not used"
+                          + did_you_mean(key, _KNOWN), once_per_field=True)
 
 
 def _check_body(text: str, rendered: markdown.Rendered, problems: Problems,
                 source: Path) -> None:
     """Refuse what no page, feed or transcript can carry, with the line it is on."""
-    found = first_illegal_line(text)
-    if found is not None:
-        problems.add(source, "body", described(ILLEGAL_TEXT, f"{found[1]} on line {found[0]}"))
+    illegal = illegal_line(text)
+    if illegal:
+        problems.add(source, "body", illegal)
         return
     bad = control_characters(rendered.html + rendered.text)
     if bad:
@@ -660,7 +705,7 @@ def _recording(root: Path, source: Path, meta: dict[str, Any], problems: Problem
 
 def _load(root: Path, source: Path, problems: Problems
           ) -> tuple[str, str, dict[Any, Any]] | None:
-    """A post's text (a BOM dropped), body and raw front matter; None on a problem."""
+    """A post's text, body and raw front matter; None on a problem."""
     resolved = inside_show(root, source)
     if resolved is None:
         _add_link(problems, source, _OUTSIDE)
@@ -671,39 +716,8 @@ def _load(root: Path, source: Path, problems: Problems
     text = problems.read_text(source)
     if text is None:
         return None
-    text = text.removeprefix("\ufeff")  # a BOM from a Windows editor
     parsed = _parse(source, text, problems)
     return None if parsed is None else (text, parsed[1], parsed[0])
-
-
-def _head(meta: dict[str, Any], tainted: set[str], present: set[str], problems: Problems,
-          source: Path) -> dict[str, Any]:
-    """The front-matter fields that become Episode fields as they are, validated.
-
-    A field already refused for its characters is not reported again as missing.
-    """
-    head: dict[str, Any] = {
-        "title": _text_field(meta, "title", problems, source,
-                             required="title" not in tainted),
-        "subtitle": _text_field(meta, "subtitle", problems, source) or _text_field(
-            meta, "description", problems, source),
-        "post_id": _text_field(meta, "post_id", problems, source,
-                               required="post_id" not in tainted),
-        "type": _text_field(meta, "type", problems, source) or "newsletter",
-        "audience": _choice(meta, "audience", AUDIENCES, problems, source),
-        "visibility": _choice(meta, "visibility", VISIBILITIES, problems, source),
-        "episode_type": _choice(meta, "episode_type", EPISODE_TYPES, problems, source),
-        "number": _number(meta, "episode", problems, source, 0),
-        "season": _number(meta, "season", problems, source, 1),
-        "guests": _guests(meta, problems, source),
-        "explicit": _flag(meta, "explicit", problems, source),
-        "draft": _flag(meta, "draft", problems, source) is True or _flag(
-            meta, "is_published", problems, source) is False,
-        "canonical_url": _url_field(meta, "canonical_url", problems, source),
-    }
-    when = _date(meta, present, problems, source)
-    head["date"] = when.astimezone(dt.UTC) if when is not None else None
-    return head
 
 
 def _chapters(root: Path, source: Path, meta: dict[str, Any], tainted: set[str],
@@ -736,6 +750,32 @@ def _render(root: Path, source: Path, text: str, content: str, images: list[Imag
     return rendered
 
 
+def read_fields(meta: dict[str, Any], tainted: set[str], problems: Problems,
+                source: Path) -> dict[str, Any]:
+    """The Episode values that ``FIELDS`` give from the front matter, validated field by
+    field in their order. A field already refused for its characters (in ``tainted``,
+    left out of ``meta``) is not reported again as missing."""
+    values: dict[str, Any] = {}
+    refused = set(tainted)
+    for f in FIELDS:
+        if f.parse is None or (f.fallback and values.get(f.attribute) is not None):
+            continue
+        if f.name in meta:
+            before = len(problems.items)
+            value = f.parse(meta[f.name], Reading(f.name, problems, source))
+            if len(problems.items) > before:
+                refused.add(f.name)
+            if values.get(f.attribute) is None:
+                values[f.attribute] = value
+        setting = {g.name for g in FIELDS if g.attribute == f.attribute}
+        if f.required and values.get(f.attribute) is None and not refused & setting:
+            problems.add(source, f.name, f"expected {f.required}, got nothing (required)")
+    for f in FIELDS:
+        if f.parse is not None and values.get(f.attribute) is None:
+            values[f.attribute] = f.default
+    return values
+
+
 def read_post(root: Path, source: Path, problems: Problems,
               strict: bool = False) -> Draft | None:
     """Read and validate one post; problems go to ``problems``; None when it failed.
@@ -752,7 +792,7 @@ def read_post(root: Path, source: Path, problems: Problems,
     tainted = _illegal_values(raw, problems, source)
     _warn_unknown(raw, problems, source)
     meta: dict[str, Any] = {k: v for k, v in raw.items() if str(k) not in tainted}
-    head = _head(meta, tainted, {str(k) for k in raw}, problems, source)
+    head = read_fields(meta, tainted, problems, source)
     private = head["draft"] or (head["audience"] in PAID_AUDIENCES
                                 or head["visibility"] in PAID_VISIBILITIES)
 
@@ -760,26 +800,14 @@ def read_post(root: Path, source: Path, problems: Problems,
     images: list[Image] = []
     rendered = _render(root, source, text, content, images, problems)
     cover = _cover(root, source, meta, images, problems)
-
-    audio: Path | None = None
-    sections: tuple[Path, ...] = ()
-    seconds: float | None = None
+    recording: tuple[Path | None, tuple[Path, ...], float | None] = (None, (), None)
     if not private and "audio" not in tainted:
-        audio, sections, seconds = _recording(root, source, meta, problems, strict)
-    if sections and chapters:
-        problems.add(source, "chapters", described(
-            "no chapters list for a recording in sections (each section is a chapter)",
-            f"{len(chapters)} chapters"))
-    section_titles, section_texts = _section_parts(rendered, head["title"], sections, source,
-                                                   problems)
-    if seconds is not None and chapters and chapters[-1].start >= seconds:
-        problems.add(source, "chapters", expected(
-            f"chapter times within the recording ({hms(seconds)})", hms(chapters[-1].start)))
-
+        recording = _recording(root, source, meta, problems, strict)
+    audio, sections, seconds = recording
+    section_titles, section_texts = _fit_recording(rendered, head["title"], chapters,
+                                                   recording, source, problems)
     if len(problems.items) > before:
         return None
-    assert head["title"] is not None and head["post_id"] is not None
-    assert head["date"] is not None
     episode = Episode(
         stem=source.stem,
         source=source,
@@ -800,11 +828,29 @@ def read_post(root: Path, source: Path, problems: Problems,
     return Draft(episode, seconds, _owned(root, source, meta) if private else ())
 
 
+def _fit_recording(rendered: markdown.Rendered, title: str | None,
+                   chapters: tuple[Chapter, ...],
+                   recording: tuple[Path | None, tuple[Path, ...], float | None],
+                   source: Path, problems: Problems) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Check that the chapters and the body fit the recording; each section's title
+    and text."""
+    _, sections, seconds = recording
+    if sections and chapters:
+        problems.add(source, "chapters", described(
+            "no chapters list for a recording in sections (each section is a chapter)",
+            f"{len(chapters)} chapters"))
+    parts = _section_parts(rendered, title, sections, source, problems)
+    if seconds is not None and chapters and chapters[-1].start >= seconds:
+        problems.add(source, "chapters", expected(
+            f"chapter times within the recording ({hms(seconds)})", hms(chapters[-1].start)))
+    return parts
+
+
 def _cover(root: Path, source: Path, meta: dict[str, Any], images: list[Image],
            problems: Problems) -> str | None:
     """cover_image: a remote http(s) URL as it is, or a local image placed like the
     body's images (its path in the episode's folder)."""
-    value = _text_field(meta, "cover_image", problems, source)
+    value = _text(meta.get("cover_image"), Reading("cover_image", problems, source))
     if value is None:
         return None
     if _is_remote(value):

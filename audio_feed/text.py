@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # What no output can carry: XML 1.0 forbids the C0 controls but tab, newline and
 # carriage return, and the non-characters U+FFFE and U+FFFF (feedgen raises a bare
@@ -33,21 +35,31 @@ def first_illegal_line(text: str) -> tuple[int, str] | None:
     return None
 
 
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A hint naming the known name closest to a misspelt ``name``, such as
+    " (did you mean 'title'?)", or '' when none is close."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def clock(seconds: float) -> str:
     """Seconds as H:MM:SS (or M:SS under an hour), cut to the whole second as
     players show them (a 67.6 s episode is 1:07 in the page and its player)."""
-    total = int(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
+    h, m, s = _whole_hms(seconds)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def hms(seconds: float) -> str:
     """Seconds as HH:MM:SS, the form chapter lines use."""
-    total = int(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
+    h, m, s = _whole_hms(seconds)
     return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def _whole_hms(seconds: float) -> tuple[int, int, int]:
+    """Hours, minutes and whole seconds, the fraction cut off."""
+    h, rest = divmod(int(seconds), 3600)
+    m, s = divmod(rest, 60)
+    return h, m, s
 
 
 def parse_hms(value: str) -> float | None:

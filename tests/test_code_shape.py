@@ -22,9 +22,7 @@ PACKAGE = REPO / "audio_feed"
 MAX_FUNCTION = 60
 MAX_CLASS = 200
 NOT_YET_RESHAPED = {
-    "audio.py", "build.py", "cache.py", "categories.py", "cli.py", "config.py", "errors.py",
-    "feed.py", "ffmpeg.py", "images.py", "markdown.py", "model.py", "posts.py", "serve.py",
-    "site.py", "tags.py", "text.py", "writer.py", "__init__.py",
+    "audio.py", "build.py", "cache.py", "cli.py", "ffmpeg.py", "serve.py", "writer.py",
 }
 """Paths relative to audio_feed/ that the limits do not hold for yet."""
 
