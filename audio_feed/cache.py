@@ -8,6 +8,7 @@ hash, and a changed file gets a new one.
 Everything read back from the cache goes through :func:`fits`: an entry that
 cannot be read, or whose shape is not the one written, is a miss and never an
 error. The cache is ours to rebuild; a user (or a crash) may leave anything there.
+The whole design, file by file, is in docs/cache.md.
 """
 
 from __future__ import annotations
