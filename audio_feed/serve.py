@@ -333,57 +333,60 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 return
             length -= n
 
-    # -- paths -------------------------------------------------------------
-
     def _locate(self) -> Path | str | HTTPStatus:
-        """The file to serve, a redirect location (str), or an error status.
+        return locate(self.server.site, self.path)
 
-        The path is split on ``/`` *before* percent-decoding, so an encoded
-        slash stays inside its segment and is refused there. Every decoded
-        segment must be a plain name, and the resolved file (after symlinks)
-        must still lie inside the resolved site folder.
-        """
-        raw = self.path.split("?", 1)[0].split("#", 1)[0]
-        if not raw.startswith("/"):
-            # "*", or an absolute URL: not a path of this site.
-            return HTTPStatus.BAD_REQUEST
-        pieces = raw[1:].split("/")
-        wants_folder = pieces[-1] == ""
-        if wants_folder:
-            pieces.pop()
-        names: list[str] = []
-        for piece in pieces:
-            try:
-                name = unquote(piece, errors="strict")
-            except UnicodeDecodeError:
-                return HTTPStatus.BAD_REQUEST
-            # An empty segment is how "//etc/passwd" would become an absolute path;
-            # "\\" is a separator on Windows; NUL ends a path in C.
-            if name.startswith(".") or name == "" or any(c in name for c in "/\\\0"):
-                return HTTPStatus.NOT_FOUND
-            names.append(name)
 
+def locate(site: Path, path: str) -> Path | str | HTTPStatus:
+    """The file of ``site`` a request ``path`` names, a redirect location (str), or an
+    error status.
+
+    The path is split on ``/`` *before* percent-decoding, so an encoded
+    slash stays inside its segment and is refused there. Every decoded
+    segment must be a plain name, and the resolved file (after symlinks)
+    must still lie inside the resolved site folder.
+    """
+    raw = path.split("?", 1)[0].split("#", 1)[0]
+    if not raw.startswith("/"):
+        # "*", or an absolute URL: not a path of this site.
+        return HTTPStatus.BAD_REQUEST
+    pieces = raw[1:].split("/")
+    wants_folder = pieces[-1] == ""
+    if wants_folder:
+        pieces.pop()
+    names: list[str] = []
+    for piece in pieces:
         try:
-            # Resolved on each request: a rebuild swaps the whole folder.
-            root = self.server.site.resolve(strict=True)
-            found = root.joinpath(*names).resolve(strict=True)
-            if not found.is_relative_to(root) or _hidden(found.relative_to(root)):
+            name = unquote(piece, errors="strict")
+        except UnicodeDecodeError:
+            return HTTPStatus.BAD_REQUEST
+        # An empty segment is how "//etc/passwd" would become an absolute path;
+        # "\\" is a separator on Windows; NUL ends a path in C.
+        if name.startswith(".") or name == "" or any(c in name for c in "/\\\0"):
+            return HTTPStatus.NOT_FOUND
+        names.append(name)
+
+    try:
+        # Resolved on each request: a rebuild swaps the whole folder.
+        root = site.resolve(strict=True)
+        found = root.joinpath(*names).resolve(strict=True)
+        if not found.is_relative_to(root) or _hidden(found.relative_to(root)):
+            return HTTPStatus.NOT_FOUND
+        mode = found.stat().st_mode
+        if stat.S_ISDIR(mode):
+            index = (found / "index.html").resolve(strict=True)
+            if not index.is_relative_to(root) or not index.is_file() \
+                    or _hidden(index.relative_to(root)):
                 return HTTPStatus.NOT_FOUND
-            mode = found.stat().st_mode
-            if stat.S_ISDIR(mode):
-                index = (found / "index.html").resolve(strict=True)
-                if not index.is_relative_to(root) or not index.is_file() \
-                        or _hidden(index.relative_to(root)):
-                    return HTTPStatus.NOT_FOUND
-                if not wants_folder:
-                    return "/" + "".join(quote(n, safe="") + "/" for n in names)
-                return index
-        except (OSError, RuntimeError):
-            # RuntimeError: a symlink loop, on Python before 3.13.
-            return HTTPStatus.NOT_FOUND
-        if wants_folder or not stat.S_ISREG(mode):
-            return HTTPStatus.NOT_FOUND
-        return found
+            if not wants_folder:
+                return "/" + "".join(quote(n, safe="") + "/" for n in names)
+            return index
+    except (OSError, RuntimeError):
+        # RuntimeError: a symlink loop, on Python before 3.13.
+        return HTTPStatus.NOT_FOUND
+    if wants_folder or not stat.S_ISREG(mode):
+        return HTTPStatus.NOT_FOUND
+    return found
 
 
 def make_server(site: Path, host: str = "127.0.0.1", port: int = 0,

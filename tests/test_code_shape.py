@@ -22,7 +22,7 @@ PACKAGE = REPO / "audio_feed"
 MAX_FUNCTION = 60
 MAX_CLASS = 200
 NOT_YET_RESHAPED = {
-    "audio.py", "build.py", "cache.py", "cli.py", "ffmpeg.py", "serve.py", "writer.py",
+    "build.py", "cli.py",
 }
 """Paths relative to audio_feed/ that the limits do not hold for yet."""
 
