@@ -42,9 +42,6 @@ class Plan:
     record: bytes
     """The published record to save after a successful build."""
 
-    def job(self, ep: Episode) -> RenderJob | None:
-        return next((j for j in self.jobs if j.episode.stem == ep.stem), None)
-
 
 def make_plan(showplan: ShowPlan, render_key: Callable[[Episode], str],
               identity: Callable[[Episode], str], allow_guid_change: bool) -> Plan:

@@ -43,7 +43,8 @@ def write_site(plan: Plan, renders: dict[str, Render], cache: RenderCache, out: 
     writer = SiteWriter(out)
     try:
         artwork = show.artwork.read_bytes()
-        pages = [_write_episode(writer, cache, ep, plan.job(ep), renders, artwork)
+        jobs = {j.episode.stem: j for j in plan.jobs}
+        pages = [_write_episode(writer, cache, ep, jobs.get(ep.stem), renders, artwork)
                  for ep in plan.public]
         writer.write_bytes(show.artwork_name, artwork)
         for rel, data in assemble.site_files(show, pages).items():
