@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -73,6 +74,9 @@ class _Reporter(build.Reporter):
             self.bar.close()
             self.bar = None
 
+    def loaded(self, plan: build.ShowPlan) -> None:
+        _warnings(plan)
+
 
 def _fail(e: AudioFeedError, debug: bool) -> None:
     if debug:
@@ -84,40 +88,60 @@ def _fail(e: AudioFeedError, debug: bool) -> None:
     sys.exit(e.exit_code)
 
 
-def _guarded(fn: F) -> F:
-    """Turn audio-feed's errors into one line each and an exit status; no traceback."""
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = click.get_current_context().find_root().params.get("debug", False)
-        try:
-            return fn(*args, **kwargs)
-        except AudioFeedError as e:
-            _fail(e, debug)
-        except KeyboardInterrupt:
-            left = ": the previous site was left as it was" if fn.__name__ == "build_cmd" else ""
-            click.echo(f"interrupted{left}", err=True)
-            sys.exit(130)
-        except ffmpeg.FFmpegError as e:
-            # Any ffmpeg failure not already put in the user's terms is the machine's.
-            if debug:
-                traceback.print_exc()
-            click.echo(f"error: {e.output or e.what}: {e.fault or e.last}", err=True)
-            sys.exit(1)
-        except OSError as e:
-            # A fault of the machine (disk full, I/O error, permission denied):
-            # one line naming the file, exit 1.
-            if debug:
-                traceback.print_exc()
-            click.echo(f"error: {_os_error(e)}", err=True)
-            sys.exit(1)
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper  # type: ignore[return-value]
+DEBUG = "audio_feed.debug"
+"""Where ``--debug`` is noted, in the context's ``meta`` that every command shares."""
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[DEBUG] = True
+
+
+debug_option = click.option(
+    "--debug", is_flag=True, expose_value=False, callback=_set_debug,
+    help="Show a traceback when something fails.")
+"""Accepted before the command and after it: ``audio-feed --debug build`` or ``build --debug``."""
+
+
+def _guarded(interrupted: str = "interrupted") -> Callable[[F], F]:
+    """Turn audio-feed's errors into one line each and an exit status; no traceback.
+
+    ``interrupted`` is what Ctrl-C prints (exit 130).
+    """
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            debug = bool(click.get_current_context().meta.get(DEBUG))
+            try:
+                return fn(*args, **kwargs)
+            except AudioFeedError as e:
+                _fail(e, debug)
+            except KeyboardInterrupt:
+                click.echo(interrupted, err=True)
+                sys.exit(130)
+            except (ffmpeg.FFmpegError, OSError) as e:
+                _fault(e, debug)
+        return debug_option(wrapper)  # type: ignore[return-value]
+    return decorate
+
+
+def _fault(e: ffmpeg.FFmpegError | OSError, debug: bool) -> None:
+    """A fault of the machine: one line naming the file, exit 1."""
+    if debug:
+        traceback.print_exc()
+    if isinstance(e, ffmpeg.FFmpegError):
+        # Any ffmpeg failure not already put in the user's terms is the machine's.
+        click.echo(f"error: {e.output or e.what}: {e.fault or e.last}", err=True)
+    else:
+        # Disk full, I/O error, permission denied.
+        click.echo(f"error: {_os_error(e)}", err=True)
+    sys.exit(1)
 
 
 @click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="audio-feed")
-@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
-def cli(debug: bool) -> None:
+@debug_option
+def cli() -> None:
     pass
 
 
@@ -164,7 +188,7 @@ def _count(n: int, word: str) -> str:
 @click.option("--out", "-o", default=Path("_site"), type=click.Path(path_type=Path),
               help="The site folder: without a published record, the GUIDs of the feed "
                    "built there are checked [default: _site].")
-@_guarded
+@_guarded()
 def check(show_dir: Path, base_url: str | None, strict: bool, allow_guid_change: bool,
           out: Path) -> None:
     """Validate podcast.toml, every post, every audio file and the templates, and
@@ -182,23 +206,32 @@ def check(show_dir: Path, base_url: str | None, strict: bool, allow_guid_change:
                f"{paid} paid, {_count(drafts, 'draft')} (kept out of it)")
 
 
+def _build_options(fn: F) -> F:
+    """The options of ``build``."""
+    for option in reversed([
+        click.option("--out", "-o", default=None, type=click.Path(path_type=Path),
+                     help="Where to write the site, relative to the current folder "
+                          "[default: _site, or _preview with --serve]."),
+        base_url, strict,
+        click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+                     help="Episodes rendered at once (default: all cores)."),
+        click.option("--clean", is_flag=True,
+                     help="Forget the cache and render everything again."),
+        click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors."),
+        allow_guid_change,
+        click.option("--serve", is_flag=True, help="Build a preview for "
+                     "http://127.0.0.1:PORT/ into _preview/ and serve it."),
+        click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000,
+                     show_default=True, help="The port for --serve (0 picks a free one)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
 @cli.command(name="build", short_help="Build the site: audio, feed.xml and pages.")
 @show_dir
-@click.option("--out", "-o", default=None, type=click.Path(path_type=Path),
-              help="Where to write the site, relative to the current folder "
-                   "[default: _site, or _preview with --serve].")
-@base_url
-@strict
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
-              help="Episodes rendered at once (default: all cores).")
-@click.option("--clean", is_flag=True, help="Forget the cache and render everything again.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
-@allow_guid_change
-@click.option("--serve", is_flag=True,
-              help="Build a preview for http://127.0.0.1:PORT/ into _preview/ and serve it.")
-@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="The port for --serve (0 picks a free one).")
-@_guarded
+@_build_options
+@_guarded(interrupted="interrupted: the previous site was left as it was")
 def build_cmd(show_dir: Path, out: Path | None, base_url: str | None, strict: bool,
               jobs: int | None, clean: bool, quiet: bool, allow_guid_change: bool,
               serve: bool, port: int) -> None:
@@ -221,36 +254,35 @@ def build_cmd(show_dir: Path, out: Path | None, base_url: str | None, strict: bo
         server = preview.make_server(out, port=port, log=_log_request, must_exist=False)
         base_url = f"http://127.0.0.1:{server.server_address[1]}/"
     out = out or Path("_site")
+    options = build.BuildOptions(
+        base_url=base_url, strict=strict, jobs=jobs or os.cpu_count() or 1, clean=clean,
+        allow_guid_change=allow_guid_change, reporter=_Reporter(quiet),
+        skip_if_unchanged=server is None)
     with _locked(show_dir):
-        if not clean and server is None:
-            warnings = build.up_to_date(show_dir, out, base_url, strict)
-            if warnings is not None:
-                for line in warnings:
-                    click.echo(f"warning: {line}", err=True)
-                if not quiet:
-                    click.echo(f"{out}: up to date (nothing changed since the last build)")
-                return
-        plan = build.load(show_dir, base_url, strict, allow_guid_change, out)
-        _warnings(plan)
-        reporter = _Reporter(quiet)
-        builder = build.Builder(plan, out, jobs or os.cpu_count() or 1, reporter, clean=clean,
-                                allow_guid_change=allow_guid_change, strict=strict)
-        result = builder.build()
-        for finding in result.findings:
-            if finding.severity == "warning":
-                click.echo(f"warning: {finding}", err=True)
-        build.remember(plan, out, base_url, strict)
-    if quiet:
-        return
-    show = plan.show
-    in_feed = sum(p.audio is not None for p in result.pages)
-    click.echo(f"built {result.out}: {_count(in_feed, 'episode')} "
-               f"in the feed ({len(result.rendered)} rendered, {len(result.reused)} reused), "
-               f"{len(result.changed)} files written, {len(result.removed)} removed")
-    click.echo(f"  feed:  {result.out / 'feed.xml'}  (served as {show.feed_url})")
-    click.echo(f"  pages: {result.out / 'index.html'}")
+        report = build.run(show_dir, out, options)
+    _print_report(report, out, quiet)
     if server is not None:
         _serve_until_interrupted(server)
+
+
+def _print_report(report: build.BuildReport, out: Path, quiet: bool) -> None:
+    if report.up_to_date:
+        for line in report.warnings:
+            click.echo(f"warning: {line}", err=True)
+        if not quiet:
+            click.echo(f"{out}: up to date (nothing changed since the last build)")
+        return
+    for finding in report.findings:
+        if finding.severity == "warning":
+            click.echo(f"warning: {finding}", err=True)
+    if quiet or report.plan is None:
+        return
+    in_feed = sum(p.audio is not None for p in report.pages)
+    click.echo(f"built {report.out}: {_count(in_feed, 'episode')} "
+               f"in the feed ({len(report.rendered)} rendered, {len(report.reused)} reused), "
+               f"{len(report.changed)} files written, {len(report.removed)} removed")
+    click.echo(f"  feed:  {report.out / 'feed.xml'}  (served as {report.plan.show.feed_url})")
+    click.echo(f"  pages: {report.out / 'index.html'}")
 
 
 def _log_request(line: str) -> None:
@@ -281,7 +313,7 @@ def _serve_until_interrupted(server: preview.PreviewServer) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; the default keeps the preview on this machine.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
-@_guarded
+@_guarded()
 def serve_cmd(site_dir: Path, port: int, host: str, quiet: bool) -> None:
     """Preview a built site over HTTP, the way a podcast host serves it.
 
@@ -306,7 +338,7 @@ def serve_cmd(site_dir: Path, port: int, host: str, quiet: bool) -> None:
 @click.option("--loudness", type=float, default=LOUDNESS_TARGET, show_default=True,
               metavar="LUFS", help="The loudness target the episodes were made for (--decode).")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-@_guarded
+@_guarded()
 def lint_cmd(target: str, feed_url: str | None, strict: bool, decode: bool, loudness: float,
              list_rules: bool) -> None:
     """Check a built site (a folder) or a published feed (a URL) for what
@@ -338,12 +370,8 @@ def lint_cmd(target: str, feed_url: str | None, strict: bool, decode: bool, loud
 
 
 def main() -> None:
-    # --debug belongs to the group, but people type it after the command too.
-    args = sys.argv[1:]
-    if "--debug" in args[1:]:
-        args = ["--debug"] + [a for a in args if a != "--debug"]
     try:
-        cli(args=args, prog_name="audio-feed")
+        cli(prog_name="audio-feed")
     except EnvironmentProblem as e:  # pragma: no cover - raised before a command runs
         click.echo(f"error: {e}", err=True)
         sys.exit(1)

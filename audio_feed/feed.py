@@ -144,7 +144,7 @@ def build_feed(show: Show, pages: list[EpisodePage]) -> bytes:
     fg.podcast.itunes_type(show.show_type)
     fg.podcast.itunes_summary(show.description)
 
-    ordered = sorted(pages, key=lambda pg: (pg.episode.date, pg.episode.post_id), reverse=True)
+    ordered = pages  # newest first, as the read stage ordered the episodes
     newest = ordered[0].episode.date if ordered else EPOCH
     fg.lastBuildDate(newest)
     for page in ordered:

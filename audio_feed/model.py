@@ -7,6 +7,7 @@ Templates receive these objects themselves.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,12 @@ class Chapter:
 
     def shifted(self, offset: float) -> Chapter:
         return Chapter(self.start + offset, self.title)
+
+
+def chapter_spans(chapters: Sequence[Chapter], end: float) -> list[tuple[float, float, str]]:
+    """(start, end, title) of each chapter: each ends where the next starts, the last at ``end``."""
+    ends = [c.start for c in chapters[1:]] + [end]
+    return [(c.start, stop, c.title) for c, stop in zip(chapters, ends, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -144,10 +144,12 @@ def webvtt(page: EpisodePage) -> bytes:
 
 
 def render_pages(show: Show, pages: list[EpisodePage]) -> dict[str, bytes]:
-    """Every page and page-side file of the site, keyed by site-relative path."""
+    """Every page and page-side file of the site, keyed by site-relative path.
+
+    ``pages`` come newest first, as the read stage ordered the episodes.
+    """
     env = environment(show)
-    newest_first = sorted(pages, key=lambda p: (p.episode.date, p.episode.post_id),
-                          reverse=True)
+    newest_first = pages
     out: dict[str, bytes] = {}
     out["index.html"] = _render(env, "index.html", show=show, episodes=newest_first, root="")
     for page in newest_first:

@@ -38,7 +38,7 @@ from mutagen import id3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
 
-from .model import Chapter
+from .model import Chapter, chapter_spans
 
 AUDIO_EXTENSIONS = (".mp3", ".m4a", ".wav", ".flac", ".ogg", ".opus")
 
@@ -136,9 +136,8 @@ def read_chapters(path: Path) -> list[tuple[float, float, str]]:
     if path.suffix.lower() != ".m4a":
         return read_mp3_chapters(path)
     audio = MP4(path)
-    found = list(audio.chapters or [])
-    ends = [c.start for c in found[1:]] + [float(getattr(audio.info, "length", 0.0))]
-    return [(float(c.start), end, str(c.title)) for c, end in zip(found, ends, strict=True)]
+    found = [Chapter(float(c.start), str(c.title)) for c in audio.chapters or []]
+    return chapter_spans(found, float(getattr(audio.info, "length", 0.0)))
 
 
 def write_mp3_tags(path: Path, t: EpisodeTags) -> None:
@@ -177,11 +176,10 @@ def _add_chapters(tags: id3.ID3, chapters: tuple[Chapter, ...], duration: float)
     ids = [f"chp{i}" for i in range(len(chapters))]
     tags.add(id3.CTOC(element_id="toc", flags=id3.CTOCFlags.TOP_LEVEL | id3.CTOCFlags.ORDERED,
                       child_element_ids=ids, sub_frames=[id3.TIT2(encoding=3, text="Chapters")]))
-    ends = [c.start for c in chapters[1:]] + [duration]
-    for cid, chapter, end in zip(ids, chapters, ends, strict=True):
-        tags.add(id3.CHAP(element_id=cid, start_time=int(round(chapter.start * 1000)),
+    for cid, (start, end, title) in zip(ids, chapter_spans(chapters, duration), strict=True):
+        tags.add(id3.CHAP(element_id=cid, start_time=int(round(start * 1000)),
                           end_time=int(round(end * 1000)),
-                          sub_frames=[id3.TIT2(encoding=3, text=chapter.title)]))
+                          sub_frames=[id3.TIT2(encoding=3, text=title)]))
 
 
 def read_mp3_chapters(path: Path) -> list[tuple[float, float, str]]:

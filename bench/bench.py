@@ -108,17 +108,13 @@ def add_post(root: Path, stem: str, body: Path) -> None:
 def timed_build(show: Path, out: Path, jobs: int = 2) -> tuple[float, build.BuildResult | None]:
     """What `audio-feed build` does, timed: the no-op check, else load, build, remember."""
     t0 = time.perf_counter()
-    if build.up_to_date(show, out, None, False) is not None:
-        return time.perf_counter() - t0, None
-    plan = build.load(show)
-    result = build.Builder(plan, out, jobs, build.Reporter()).build()
-    build.remember(plan, out, None, False)
-    return time.perf_counter() - t0, result
+    result = build.run(show, out, build.BuildOptions(jobs=jobs))
+    return time.perf_counter() - t0, None if result.up_to_date else result
 
 
 def timed_build_full(show: Path, out: Path) -> tuple[float, build.BuildResult]:
     t0 = time.perf_counter()
-    result = build.Builder(build.load(show), out, 2, build.Reporter()).build()
+    result = build.run(show, out, build.BuildOptions(jobs=2, skip_if_unchanged=False))
     return time.perf_counter() - t0, result
 
 

@@ -135,7 +135,7 @@ def served_build(show: Path, out: Path) -> Iterator[str]:
     """Build ``show`` for a loopback preview server and serve it; yields the base URL."""
     server = serve.make_server(out, must_exist=False)
     base = f"http://127.0.0.1:{server.server_address[1]}/"
-    build.Builder(build.load(show, base), out, 2, build.Reporter()).build()
+    build.run(show, out, build.BuildOptions(base_url=base, jobs=2, skip_if_unchanged=False))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import podcastparser
+import pytest
 
 from conftest import Run
 
@@ -47,6 +48,18 @@ def test_debug_works_after_the_command(tiny_show: Path) -> None:
     proc = cli("check", tiny_show, "--debug", cwd=tiny_show)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "Traceback" in err and "expected valid TOML" in err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_before_or_after_build_through_the_runner(tiny_show: Path, tmp_path: Path,
+                                                        run: Run, where: str) -> None:
+    # --debug is click's own option on the group and on every command: no argv rewriting.
+    (tiny_show / "podcast.toml").write_text("title = [")
+    args = ["build", tiny_show, "--out", tmp_path / "site"]
+    result = run(*(["--debug", *args] if where == "before" else [*args, "--debug"]))
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and "expected valid TOML" in result.stderr
+    assert "Traceback" not in run(*args).stderr
 
 
 def test_build_serve_previews_without_touching_the_site(tiny_show: Path, tmp_path: Path,

@@ -80,3 +80,11 @@ def test_contributing_example_is_the_real_code() -> None:
 
     for kind, block in blocks:
         assert words(block) in words(sources[kind]), block
+
+
+def test_the_architecture_section_names_every_module() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Architecture"):readme.index("## Developing")]
+    modules = {p.name for p in (REPO / "audio_feed").glob("*.py")} - {"__init__.py"}
+    assert sorted(m for m in modules if f"`{m}`" not in section) == []
+    assert "`lint/`" in section
