@@ -120,7 +120,7 @@ Progress = Callable[[float], None]
 
 
 class AudioProblem(Exception):
-    """The audio itself is unusable (silent, too short); ``field`` says which input."""
+    """The audio itself is unusable (silent, too short); the caller names the file."""
 
 
 @dataclass(frozen=True)
@@ -807,11 +807,6 @@ def _errors_only(log: str) -> str:
     lines = [_LEVEL_TAG.sub("", ln, count=1) for ln in log.splitlines()
              if _LEVEL_TAG.search(ln)]
     return "\n".join(lines) if lines else log
-
-
-def decoded_samples(path: Path, settings: AudioSettings) -> int:
-    """Samples ffmpeg decodes from ``path`` at the output rate (for checks and tests)."""
-    return analyse(path, settings, 0).samples
 
 
 def _ffmetadata_escape(text: str) -> str:
