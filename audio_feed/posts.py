@@ -252,6 +252,9 @@ class Draft:
     """For a paid post or a draft: the files and folders nothing public may take."""
 
 
+AUDIO_SUFFIXES = tags.AUDIO_EXTENSIONS
+
+
 def _owned(root: Path, source: Path, meta: dict[str, Any]) -> tuple[Path, ...]:
     """What a post owns: itself, its chapter files, its recording(s) and its folder."""
     names = [source, source.with_suffix(""), source.with_suffix(".chapters.txt"),
@@ -263,16 +266,39 @@ def _owned(root: Path, source: Path, meta: dict[str, Any]) -> tuple[Path, ...]:
     return tuple(p for p in found if p is not None)
 
 
-def check_private_files(drafts: list[Draft], problems: Problems) -> None:
-    """No public post may publish, as an image, a file a paid post or a draft owns."""
+def check_private_files(drafts: list[Draft], problems: Problems,
+                        show_files: tuple[tuple[Path, str, Path | None], ...] = ()) -> None:
+    """No public output may draw on a file a paid post or a draft owns.
+
+    That covers every file a public post publishes (its images, its recording or
+    section files, its chapter files) and the show's own (``show_files``: where
+    each is named, the key, the file), such as the intro, outro and artwork.
+    """
     owned = [p for d in drafts if not d.episode.is_public for p in d.owned]
+
+    def private(path: Path) -> bool:
+        return any(path == p or path.is_relative_to(p) for p in owned)
+
     for d in drafts:
         if not d.episode.is_public:
             continue
-        for image in d.episode.images:
-            if any(image.source == p or image.source.is_relative_to(p) for p in owned):
-                problems.add(d.episode.source, "body", expected(
-                    "an image no paid post or draft owns", problems.rel(image.source)))
+        ep = d.episode
+        uses = [("body", i.source, "an image") for i in ep.images]
+        # A post's own recording stays its own, even if a paid post names it too.
+        mine = (ep.source.with_suffix(""), *(ep.source.with_suffix(x) for x in AUDIO_SUFFIXES))
+        uses += [("audio", p, "a recording") for p in (ep.audio, *ep.sections)
+                 if p and not any(p == m or p.is_relative_to(m) for m in mine)]
+        said: set[str] = set()
+        for field, path, what in uses:
+            # One line for a recording: its folder, not each section file again.
+            if private(path) and (field == "body" or field not in said):
+                said.add(field)
+                problems.add(ep.source, field, expected(
+                    f"{what} no paid post or draft owns", problems.rel(path)))
+    for source, key, path in show_files:
+        if path is not None and private(path):
+            problems.add(source, key, expected("a file no paid post or draft owns",
+                                               problems.rel(path)))
 
 
 def find_posts(root: Path) -> list[Path]:

@@ -65,7 +65,13 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
         draft = posts.read_post(root, source, problems, strict)
         if draft:
             drafts.append(draft)
-    posts.check_private_files(drafts, problems)
+    if show is not None:
+        toml = root / config.CONFIG_NAME
+        posts.check_private_files(drafts, problems, (
+            (toml, "intro", show.intro), (toml, "outro", show.outro),
+            (toml, "artwork", show.artwork)))
+    else:
+        posts.check_private_files(drafts, problems)
 
     seen: dict[str, Path] = {}
     for d in drafts:
