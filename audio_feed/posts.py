@@ -295,10 +295,10 @@ def check_private_files(drafts: list[Draft], problems: Problems,
                 said.add(field)
                 problems.add(ep.source, field, expected(
                     f"{what} no paid post or draft owns", problems.rel(path)))
-    for source, key, path in show_files:
-        if path is not None and private(path):
+    for source, key, named in show_files:
+        if named is not None and private(named):
             problems.add(source, key, expected("a file no paid post or draft owns",
-                                               problems.rel(path)))
+                                               problems.rel(named)))
 
 
 def find_posts(root: Path) -> list[Path]:
