@@ -144,6 +144,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             tmp.unlink(missing_ok=True)
 
 
+KINDS = ("audio", "analysis", "levels", "site", "builds")
+"""The folders of the cache, one per kind of entry (docs/cache.md)."""
 INDEX_ENTRY: Shape = (int, int, int, str)
 """hashes.json: path -> [size, mtime_ns, inode, sha256]."""
 
@@ -157,7 +159,7 @@ class Cache:
         self._index: dict[str, list[Any]] = {
             k: v for k, v in (found or {}).items() if fits(v, INDEX_ENTRY)}
         self._dirty = False
-        for sub in ("", "audio", "analysis", "site", "builds"):
+        for sub in ("", *KINDS):
             sweep_temporary(directory / sub)
 
     def file_hash(self, path: Path) -> str:
@@ -191,15 +193,14 @@ class Cache:
                 self._dirty = False
 
     def clear(self) -> None:
-        """Forget everything but the lock file (which a running build holds)."""
-        if self.dir.is_dir():
-            for entry in self.dir.iterdir():
-                if entry.name == LOCK_NAME:
-                    continue
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry)
-                else:
-                    entry.unlink()
+        """Forget every entry audio-feed writes; the lock file (which a running build
+        holds) and anything else someone put in the folder are left alone."""
+        for name in (*KINDS, self._index_path.name):
+            entry = self.dir / name
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            elif entry.exists() or entry.is_symlink():
+                entry.unlink()
         with self._lock:
             self._index, self._dirty = {}, False
 

@@ -640,3 +640,19 @@ def test_an_ffmpeg_too_old_for_the_render_is_a_machine_fault(tiny_show: Path,
     assert errors == [f"error: ffmpeg: expected version 7.1 or newer, got 5.1 at {old} "
                       f"(pip install -U imageio-ffmpeg, or point AUDIO_FEED_FFMPEG at a newer one)"]
     assert "Traceback" not in proc.stderr and not (tmp_path / "site").exists()
+
+
+def test_clean_forgets_only_what_audio_feed_wrote(tiny_show: Path, tmp_path: Path,
+                                                  run: Run) -> None:
+    out = tmp_path / "site"
+    built(run, tiny_show, out)
+    cache = tiny_show / CACHE_NAME
+    (cache / "notes.txt").write_text("mine")
+    (cache / "mine").mkdir()
+    (cache / "mine" / "keep.txt").write_text("mine too")
+    result = run("build", tiny_show, "--out", out, "--clean")
+    assert result.exit_code == 0, result.output
+    assert (cache / "notes.txt").read_text() == "mine"
+    assert (cache / "mine" / "keep.txt").read_text() == "mine too"
+    assert sorted(result.output.split("(")[1].split(")")[0].split(", ")) == [
+        "0 reused", "3 rendered"]
