@@ -22,7 +22,15 @@ from .cache import CACHE_NAME, Cache
 from .errors import AudioFeedError
 from .model import EpisodePage
 from .plan import make_plan
-from .read import PUBLISHED_NAME, ShowPlan, check, load, read_published
+from .read import (
+    PUBLISHED_NAME,
+    ShowPlan,
+    check,
+    download_all,
+    load,
+    pending_downloads,
+    read_published,
+)
 from .render import Renderer, Reporter
 from .write import check_out, write_site
 
@@ -76,6 +84,10 @@ def run(show_dir: Path, out: Path, options: BuildOptions) -> BuildReport:
         warnings = noop.up_to_date(show_dir, out, options.base_url, options.strict)
         if warnings is not None:
             return BuildReport(out.resolve(), up_to_date=True, warnings=warnings)
+    if pending_downloads(show_dir):
+        # Everything else is checked before the slow downloads; the recordings after.
+        load(show_dir, options.base_url, options.strict, options.allow_guid_change, out)
+        download_all(show_dir, options.reporter.status)
     showplan = load(show_dir, options.base_url, options.strict, options.allow_guid_change, out)
     options.reporter.loaded(showplan)
     report = build_loaded(showplan, out, options)

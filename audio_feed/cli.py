@@ -369,6 +369,39 @@ def lint_cmd(target: str, feed_url: str | None, strict: bool, decode: bool, loud
     click.echo(f"ok: no errors ({len(findings)} finding{'s' * (len(findings) != 1)})")
 
 
+@cli.group(name="import", short_help="Bring an existing archive into a show.")
+def import_group() -> None:
+    """Import posts from an existing archive into a show folder (before check and build)."""
+
+
+@import_group.command(name="feed", short_help="Move an existing podcast from its RSS feed.")
+@click.argument("source", metavar="URL|FILE")
+@click.option("--into", default=Path("."), type=click.Path(path_type=Path),
+              help="The show folder to import into [default: this folder].")
+@click.option("--download-audio", is_flag=True,
+              help="Download the recordings now (otherwise the first build does).")
+@click.option("--base-url", metavar="URL",
+              help="Where the new site will be served (base_url in the new podcast.toml).")
+@_guarded()
+def import_feed_cmd(source: str, into: Path, download_audio: bool,
+                    base_url: str | None) -> None:
+    """Import an existing podcast: one post per item (its GUID kept as post_id, so
+    apps see no new episodes) and podcast.toml from the channel. Files that exist
+    are left alone, so importing again adds only new items.
+    """
+    # Imported here: the HTML converter would slow the start of every other command.
+    from .importer import feed as feed_import
+
+    report = feed_import.import_feed(source, into, download_audio,
+                                     lambda line: click.echo(line, err=True), base_url)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for name in report.added:
+        click.echo(f"added {name}")
+    click.echo(f"imported {_count(len(report.added), 'file')}, "
+               f"left {_count(len(report.kept), 'existing file')} alone")
+
+
 def main() -> None:
     try:
         cli(prog_name="audio-feed")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 import urllib.parse
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,10 @@ KEYS: tuple[Key, ...] = (
         f"Its link text (at most {FUNDING_TEXT_MAX_CHARS} characters)."),
     Key("templates", str, False, "Folder of jinja2 templates that override the defaults."),
     Key("audio", dict, False, "The [audio] table: how episodes are rendered (below)."),
+    Key("podcast_guid", str, False, "podcast:guid kept from a feed the show moved from "
+        "(a UUID); default: derived from the feed URL."),
+    Key("new_feed_url", str, False, "Where the show moved to: emits itunes:new-feed-url, "
+        "so apps follow it."),
 )
 
 AUDIO_KEYS: tuple[Key, ...] = (
@@ -249,9 +254,19 @@ def _check_choices(v: dict[str, Any], problems: Problems, path: Path) -> None:
     if len(v.get("funding_text", "")) > FUNDING_TEXT_MAX_CHARS:
         problems.add(path, "funding_text", expected(f"at most {FUNDING_TEXT_MAX_CHARS} characters",
                                                     f"{len(v['funding_text'])}"))
-    for key in ("link", "funding_url"):
+    if "podcast_guid" in v and not _is_uuid(v["podcast_guid"]):
+        problems.add(path, "podcast_guid", expected("a UUID", v["podcast_guid"]))
+    for key in ("link", "funding_url", "new_feed_url"):
         if key in v and normalise_base_url(v[key]) is None:
             problems.add(path, key, expected("an http:// or https:// URL", v[key]))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _category(v: dict[str, Any], problems: Problems, path: Path
@@ -317,6 +332,8 @@ def _show(root: Path, v: dict[str, Any], norm: str, category: str, subcategory: 
         funding_text=get("funding_text"),
         templates=files.templates,
         audio=audio,
+        podcast_guid=str(uuid.UUID(v["podcast_guid"])) if "podcast_guid" in v else None,
+        new_feed_url=get("new_feed_url"),
     )
 
 

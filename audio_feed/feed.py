@@ -63,7 +63,9 @@ class _ShowExtension(BaseExtension):  # type: ignore[misc]
         channel = rss_feed[0]
         p, i = f"{{{PODCAST_NS}}}", f"{{{ITUNES_NS}}}"
         _sub(channel, i + "explicit", _yes(show.explicit))
-        _sub(channel, p + "guid", podcast_guid(show.feed_url))
+        _sub(channel, p + "guid", show.podcast_guid or podcast_guid(show.feed_url))
+        if show.new_feed_url:
+            _sub(channel, i + "new-feed-url", show.new_feed_url)
         _sub(channel, p + "locked", "yes" if show.locked else "no", owner=show.email)
         _sub(channel, p + "medium", "podcast")
         _sub(channel, p + "txt", _yes(show.synthetic_voice), purpose="ai-content")

@@ -87,6 +87,10 @@ class Show:
     funding_text: str | None
     templates: Path | None
     audio: AudioSettings = field(default_factory=AudioSettings)
+    podcast_guid: str | None = None
+    """Kept from the feed the show moved from; None: derived from ``feed_url``."""
+    new_feed_url: str | None = None
+    """Where the show moved to (itunes:new-feed-url)."""
 
     @property
     def feed_url(self) -> str:

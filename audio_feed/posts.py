@@ -23,7 +23,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from . import markdown, tags
+from . import download, markdown, tags
 from .config import inside_show
 from .constants import EPISODE_TYPES
 from .errors import (
@@ -137,6 +137,11 @@ def _guests(value: Any, reading: Reading) -> tuple[str, ...] | None:
     return tuple(g.strip() for g in names)
 
 
+def is_http_url(value: str) -> bool:
+    """An http(s) URL with a host, a valid port and no spaces."""
+    return _is_http_url(value)
+
+
 def _is_http_url(value: str) -> bool:
     try:
         parts = urllib.parse.urlsplit(value)
@@ -206,7 +211,12 @@ FIELDS: tuple[Field, ...] = (
           "is given).", _date, required=_DATE_REQUIRED),
     Field("chapters", "List of 'HH:MM:SS Title' lines, times against the recording."),
     Field("audio", "The recording, a path inside the show (default episodes/<stem>.mp3, "
-          ".m4a or .wav), or a folder of sections."),
+          ".m4a or .wav), a folder of sections, or an http(s) URL the build downloads "
+          "once."),
+    Field("chapters_url", "The chapters file of a feed the episode was imported from "
+          "(kept for the record; the build makes its own)."),
+    Field("transcript_url", "The transcript of a feed the episode was imported from "
+          "(kept for the record; the build makes its own)."),
     Field("cover_image", "The episode's own cover: a PNG or JPEG inside the show (same rules "
           "as images in the body) or an http(s) URL."),
 )
@@ -260,7 +270,10 @@ def _owned(root: Path, source: Path, meta: dict[str, Any]) -> tuple[Path, ...]:
     names = [source, source.with_suffix(""), source.with_suffix(".chapters.txt"),
              source.with_suffix(".chapters.json"),
              *(source.with_suffix(ext) for ext in tags.AUDIO_EXTENSIONS)]
-    if isinstance(meta.get("audio"), str):
+    if download.is_url(meta.get("audio")):
+        # Downloaded or not, the copy of a paid post's URL is the paid post's.
+        names += download.copies(root, meta["audio"])
+    elif isinstance(meta.get("audio"), str):
         names.append(root / meta["audio"])
     found = (inside_show(root, n) for n in names)
     return tuple(p for p in found if p is not None)
@@ -502,6 +515,8 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
     is then recorded).
     """
     value = meta.get("audio")
+    if download.is_url(value):
+        return _downloaded(root, source, value, problems), ()
     if value is not None:
         # inside_show refuses a blank path too.
         candidate = inside_show(root, value) if isinstance(value, str) else None
@@ -539,6 +554,22 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
             return None, ()
         return found[0], ()
     return None, ()
+
+
+def _downloaded(root: Path, source: Path, url: str, problems: Problems) -> Path | None:
+    """The downloaded copy of an ``audio:`` URL; ``check`` downloads nothing and warns."""
+    if not _is_http_url(url):
+        problems.add(source, "audio", expected("an http:// or https:// URL", url))
+        return None
+    copy = download.local(root, url)
+    if copy is None:
+        problems.warn(source, "audio", f"not downloaded yet: the build downloads {url}")
+        return None
+    problem = tags.audio_problem(copy)
+    if problem:
+        problems.add(source, "audio", problem + f" (downloaded from {url})")
+        return None
+    return copy
 
 
 def _section_files(folder: Path) -> list[Path]:
@@ -657,6 +688,12 @@ def _place_image(root: Path, source: Path, src: str, images: list[Image],
     return urllib.parse.quote(name)
 
 
+def parse_front_matter(source: Path, text: str, problems: Problems) -> dict[Any, Any] | None:
+    """A post's raw front matter; None (with a problem recorded) when the YAML is bad."""
+    parsed = _parse(source, text, problems)
+    return None if parsed is None else parsed[0]
+
+
 def _parse(source: Path, text: str, problems: Problems) -> tuple[dict[Any, Any], str] | None:
     """Front matter and body of a post; None (with a problem recorded) when the YAML is bad."""
     handler = _FrontMatter()
@@ -715,7 +752,8 @@ def _recording(root: Path, source: Path, meta: dict[str, Any], problems: Problem
     """The recording of a public post, its sections and its length in seconds."""
     before = len(problems.items)
     audio, sections = _find_audio(root, source, meta, problems)
-    if audio is None and len(problems.items) == before:
+    pending = download.is_url(meta.get("audio"))
+    if audio is None and len(problems.items) == before and not pending:
         message = ("expected a recording (episodes/<stem>.mp3, .m4a or .wav, a folder of "
                    "sections, or an audio: key), got none")
         if strict:

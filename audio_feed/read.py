@@ -11,14 +11,15 @@ collected and raised at once (``InputError``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from . import audio, config, posts, published, site, tags
+from . import audio, config, download, posts, published, site, tags
 from .cache import CACHE_NAME, Cache, digest
 from .errors import Problem, Problems, expected
-from .model import Episode, Show
+from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Episode, Show
 
 
 @dataclass(frozen=True)
@@ -184,3 +185,43 @@ def check(root: Path, base_url: str | None = None, strict: bool = False,
     return load(root, base_url, strict, allow_guid_change, out)
 
 
+
+
+def _public_url(meta: dict[Any, Any]) -> str | None:
+    """The URL of a public post's recording; paid posts and drafts are never downloaded.
+    Any value may be of any type here: ``load`` checks them after."""
+    audience, visibility = str(meta.get("audience")), str(meta.get("visibility"))
+    if (meta.get("draft") is True or meta.get("is_published") is False
+            or audience in PAID_AUDIENCES or visibility in PAID_VISIBILITIES):
+        return None
+    value = meta.get("audio")
+    return value if download.is_url(value) and posts.is_http_url(value) else None
+
+
+def pending_downloads(root: Path) -> list[tuple[Path, str]]:
+    """(post, URL) of each public post whose ``audio:`` URL is not downloaded yet."""
+    root = root.resolve()
+    found = []
+    for source in posts.find_posts(root):
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # load reports it
+        meta = posts.parse_front_matter(source, text, Problems(root))
+        url = _public_url(meta) if meta is not None else None
+        if url is not None and download.local(root, url) is None:
+            found.append((source, url))
+    return found
+
+
+def download_all(root: Path, progress: Callable[[str], None],
+                 limit: int = download.MAX_BYTES) -> None:
+    """Download each public post's ``audio:`` URL not downloaded yet, so that ``load``
+    checks the copies like any recording (``check`` downloads nothing and warns).
+    Raises InputError naming each post whose URL gave bad input, EnvironmentProblem
+    on a network fault."""
+    root = root.resolve()
+    problems = Problems(root)
+    for source, url in pending_downloads(root):
+        download.fetch(root, source, url, problems, progress, limit)
+    problems.raise_if_any()

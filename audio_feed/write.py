@@ -52,7 +52,8 @@ def write_site(plan: Plan, renders: dict[str, Render], cache: RenderCache, out: 
         changed, removed = writer.changed(), writer.removed()
         # Lint the new site before it replaces the old one: a feed that
         # directories would reject is never swapped in.
-        findings = lint.lint_site(writer.tmp, show.feed_url, audio=show.audio)
+        findings = lint.lint_site(writer.tmp, show.feed_url, audio=show.audio,
+                                  podcast_guid=show.podcast_guid)
         failed = lint.errors_in(findings, strict)
         if failed:
             raise InputError([Problem(f"{out.name}/feed.xml", None, str(f)) for f in failed])

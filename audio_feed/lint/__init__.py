@@ -92,7 +92,8 @@ def rules_table() -> list[tuple[str, str, str, str]]:
 
 
 def lint_site(site: Path, feed_url: str | None = None, *, decode: bool = False,
-              audio: AudioSettings | None = None, house: bool = True) -> list[Finding]:
+              audio: AudioSettings | None = None, house: bool = True,
+              podcast_guid: str | None = None) -> list[Finding]:
     """Lint ``site/feed.xml`` and the files its URLs point to in ``site``.
 
     URLs under the feed URL's folder map to files in ``site``; the feed URL is
@@ -101,6 +102,7 @@ def lint_site(site: Path, feed_url: str | None = None, *, decode: bool = False,
     enclosure with ffmpeg for its exact duration, loudness and true peak, judged
     against ``audio`` (the show's settings; the defaults when not given).
     ``house``: our own conventions are errors (a site we built) or warnings.
+    ``podcast_guid``: the show's own podcast:guid, kept from a feed it moved from.
     """
     path = site / "feed.xml"
     try:
@@ -108,7 +110,8 @@ def lint_site(site: Path, feed_url: str | None = None, *, decode: bool = False,
     except OSError as e:
         return [_finding(BY_ID[FEED_FETCH], house, "feed.xml",
                          f"expected a built site with feed.xml in {site}, got {e.strerror or e}")]
-    options = Options(feed_url, decode, DOWNLOAD_LIMIT, audio or AudioSettings(), house)
+    options = Options(feed_url, decode, DOWNLOAD_LIMIT, audio or AudioSettings(), house,
+                      podcast_guid)
     return _lint("feed.xml", data, options, lambda url: SiteFiles(site, url))
 
 

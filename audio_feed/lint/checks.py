@@ -235,7 +235,11 @@ def atom_self(feed: Feed) -> Iterator[str]:
 
 def podcast_guid_check(feed: Feed) -> Iterator[str]:
     guid = feed.text(POD + "guid")
-    if feed.feed_url is not None:
+    kept = feed.options.podcast_guid
+    if kept is not None:
+        if guid != kept:
+            yield got(f"<podcast:guid> {kept} (podcast_guid in podcast.toml)", guid)
+    elif feed.feed_url is not None:
         want = podcast_guid(feed.feed_url)
         if guid != want:
             yield got(f"<podcast:guid> {want} (UUIDv5 of {feed.feed_url})", guid)

@@ -47,6 +47,8 @@ class Options:
     """The show's loudness target, true-peak ceiling and format (defaults when unknown)."""
     house: bool = True
     """Whether our own house rules are errors (our builds, --strict) or only warnings."""
+    podcast_guid: str | None = None
+    """The podcast:guid the show keeps from a feed it moved from (podcast.toml)."""
 
 
 class Feed:

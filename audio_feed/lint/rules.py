@@ -102,7 +102,8 @@ RULES: tuple[Rule, ...] = (
     Rule("atom-self", ERROR, HOUSE, '<atom:link rel="self"> is present and equal to the feed '
          "URL.", c.atom_self),
     Rule("podcast-guid", ERROR, HOUSE, "<podcast:guid> is the UUIDv5 of the feed URL (scheme "
-         "and trailing slashes removed).", c.podcast_guid_check),
+         "and trailing slashes removed), or the podcast_guid a moved show keeps.",
+         c.podcast_guid_check),
     Rule("podcast-locked", ERROR, PODCASTING_2, "<podcast:locked>, when present, is 'yes' or "
          "'no', with an owner email.", c.podcast_locked),
     Rule("podcast-funding", ERROR, PODCASTING_2, "<podcast:funding>, when present, has an "

@@ -1,0 +1,1 @@
+"""Importers: an existing archive -> a show folder (``audio-feed import``)."""
