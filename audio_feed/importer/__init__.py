@@ -1,0 +1,1 @@
+"""Importers: an archive from elsewhere -> episodes/*.md, before the read stage."""
