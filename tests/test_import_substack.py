@@ -361,3 +361,60 @@ def test_unknown_markup_is_counted_and_never_carries_script_or_iframe(html: str)
     assert "<script" not in low and "<iframe" not in low and "onclick" not in low
     assert "x()" not in low and "<object" not in low
     assert converted.kept_html >= 1
+
+
+def test_nothing_is_written_through_a_link_out_of_the_show(tmp_path: Path, run: Run,
+                                                           export_zip: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    show = tmp_path / "show"
+    show.mkdir()
+    (show / "episodes").symlink_to(outside)
+    result = run("import", "substack", export_zip, "--into", show)
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"error: {show / 'episodes'}: expected a folder of posts "
+                                     f"inside the show, got a link or a file")
+    assert list(outside.iterdir()) == []
+
+
+def test_a_damaged_import_record_stops_the_import(tmp_path: Path, run: Run,
+                                                  export_zip: Path) -> None:
+    show = tmp_path / "show"
+    assert run("import", "substack", export_zip, "--into", show).exit_code == 0
+    record = show / RECORD_NAME
+    good = record.read_text("utf-8")
+    for bad, found in (("{", "a file that is not JSON"),
+                       (good.replace("episodes/2024-01-02-hello-world.md", "../../x.md"),
+                        "an entry of another shape for '1001.hello-world'")):
+        record.write_text(bad, "utf-8")
+        result = run("import", "substack", export_zip, "--into", show, "--update")
+        assert result.exit_code == 2
+        assert result.output.strip() == (f"error: {RECORD_NAME}: expected an import record "
+                                         f"written by audio-feed, got {found}")
+
+
+def test_older_markup_converts_too() -> None:
+    html = ('<div class="tweet"><a class="tweet-link-top" href="https://twitter.com/a/status/1">'
+            '</a><div class="tweet-text">Old tweet</div><div class="tweet-date">2020</div></div>'
+            '<div class="image-gallery-embed" data-attrs=\'{"gallery":{"images":[{"src":'
+            '"https://bucketeer-1a.s3.amazonaws.com/public/images/g1.png"},{"src":'
+            '"https://example.org/g2.jpg"}]}}\'></div>'
+            '<div class="embedded-post-wrap" data-attrs=\'{"url":"https://x.substack.com/p/y",'
+            '"title":"Another post"}\'><div>card</div></div>'
+            '<ul><li><p>one</p></li></ul><pre><code>x = 1\n</code></pre>')
+    md = to_markdown(html).markdown
+    assert "> Old tweet" in md and "(https://twitter.com/a/status/1)" in md
+    assert "![](https://substack-post-media.s3.amazonaws.com/public/images/g1.png)" in md
+    assert "![](https://example.org/g2.jpg)" in md
+    assert "[Another post](https://x.substack.com/p/y)" in md and "card" not in md
+    assert "- one" in md and "```\nx = 1\n```" in md
+
+
+def test_an_oversized_member_is_refused(tmp_path: Path, run: Run) -> None:
+    files = export_files(ROWS[:1])
+    files["posts/1001.hello-world.html"] = b" " * (64 * 2**20 + 1)
+    export = write_zip(tmp_path / "big.zip", files)
+    result = run("import", "substack", export, "--into", tmp_path / "show")
+    assert result.exit_code == 2
+    assert result.output.strip() == ("error: big.zip/posts/1001.hello-world.html: expected at "
+                                     "most 64 MB, got a bigger file")

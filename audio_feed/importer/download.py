@@ -60,7 +60,11 @@ class Downloader:
         if kind not in IMAGE_TYPES:
             return self._failed(url, post, "a file that is not a PNG, JPEG, GIF or WebP image")
         name = hashlib.sha256(data).hexdigest()[:24] + IMAGE_TYPES[kind][0]
-        target = self.root / IMAGES / name
+        folder = self.root / IMAGES
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            return self._failed(url, post, f"no {IMAGES} folder to put it in ({IMAGES} is a "
+                                           f"link or a file)")
+        target = folder / name
         if not target.exists():
             write_atomic(target, data)
         return f"images/{name}"

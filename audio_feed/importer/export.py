@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, described
 
 REQUIRED_COLUMNS = ("post_id", "post_date", "is_published", "email_sent_at", "type",
                     "audience", "title")
@@ -91,9 +91,18 @@ class Export:
         return None
 
 
+MAX_MEMBER_BYTES = 64 * 2**20
+"""No post body or posts.csv is this big: a bigger member is a damaged or hostile archive."""
+
+
 def _read_zip(path: Path) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(path) as z:
+            big = [i.filename for i in z.infolist() if i.file_size > MAX_MEMBER_BYTES
+                   and _wanted(i.filename)]
+            if big:
+                raise InputError([Problem(f"{path.name}/{big[0]}", None, described(
+                    f"at most {MAX_MEMBER_BYTES // 2**20} MB", "a bigger file"))])
             return {i.filename: _content(i.filename, functools.partial(z.read, i))
                     for i in z.infolist() if not i.is_dir() and _wanted(i.filename)}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as e:

@@ -298,6 +298,11 @@ def run(source: Path, root: Path, options: Options) -> Summary:
     posts = read_posts(Export(source), options, summary)
     if init.is_empty(root):
         summary.initialised = init.init(root).written
+    episodes = root / "episodes"
+    if episodes.is_symlink() or (episodes.exists() and not episodes.is_dir()):
+        raise InputError([Problem(str(episodes), None, "expected a folder of posts inside "
+                                  "the show, got a link or a file")])
+    episodes.mkdir(exist_ok=True)
     record = records.read(root)
     downloader = (Downloader(root, summary.warnings) if options.download_images else None)
     w = _Writing(root, record, options, summary, _ids_in_show(root), downloader)
