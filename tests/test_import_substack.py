@@ -34,6 +34,8 @@ RICH = f"""<p>Intro text with a note<a class="footnote-anchor" data-component-na
 <div class="twitter-embed" data-attrs='{{"url":"https://twitter.com/jack/status/20","full_text":"just setting up my twttr","username":"jack"}}' data-component-name="Twitter2ToDOM"></div>
 <div><hr></div>
 <p>After the rule.</p>
+<div class="pullquote" data-component-name="PullquoteToDOM" onclick="x()"><p>Said well.</p></div>
+<div class="poll-embed" data-attrs='{"id":1}'><p>Vote!</p></div>
 <script>alert("no")</script>
 <div class="footnote" data-component-name="FootnoteToDOM"><a id="footnote-1" href="#footnote-anchor-1" class="footnote-number">1</a><div class="footnote-content"><p>The footnote text.</p></div></div>
 """  # noqa: E501 - Substack's markup as it comes, one element a line
@@ -140,7 +142,9 @@ def test_every_row_kind_becomes_the_right_post(tmp_path: Path, run: Run,
 
 def test_substack_markup_becomes_markdown(tmp_path: Path, run: Run, export_zip: Path) -> None:
     show = tmp_path / "show"
-    assert run("import", "substack", export_zip, "--into", show).exit_code == 0
+    result = run("import", "substack", export_zip, "--into", show)
+    assert result.exit_code == 0
+    assert "1 element kept as HTML, 1 embed dropped" in result.output
     text = (show / "episodes/2024-01-30-rich.md").read_text("utf-8")
     _, body = front(show / "episodes/2024-01-30-rich.md")
     assert "Intro text with a note[^1]." in body
@@ -149,6 +153,9 @@ def test_substack_markup_becomes_markdown(tmp_path: Path, run: Run, export_zip: 
     assert "[Watch on YouTube](https://www.youtube.com/watch?v=dQw4w9WgXcQ)" in body
     assert "> just setting up my twttr" in body and "(https://twitter.com/jack/status/20)" in body
     assert "\n---\n\nAfter the rule." in body
+    assert '<div class="pullquote">\n<p>Said well.</p>\n</div>' in body or (
+        '<div class="pullquote"><p>Said well.</p></div>' in body), body
+    assert "Vote!" not in body and "onclick" not in body
     for gone in ("button-wrapper", "Subscribe", "<script", "<iframe", "alert(", "<form",
                  "substackcdn.com"):
         assert gone not in text, gone
@@ -418,3 +425,18 @@ def test_an_oversized_member_is_refused(tmp_path: Path, run: Run) -> None:
     assert result.exit_code == 2
     assert result.output.strip() == ("error: big.zip/posts/1001.hello-world.html: expected at "
                                      "most 64 MB, got a bigger file")
+
+
+def test_the_body_named_after_the_post_id_wins(tmp_path: Path, run: Run) -> None:
+    files = export_files(ROWS[:1])
+    files["posts/1001.an-old-slug.html"] = b"<p>Old slug.</p>"
+    renamed = {**ROWS[0][0], "post_id": "1001.renamed-again"}
+    files_b = export_files([(renamed, None)])
+    files_b["posts/1001.an-old-slug.html"] = b"<p>Old slug.</p>"
+    a = write_folder(tmp_path / "a", files)
+    b = write_folder(tmp_path / "b", files_b)
+    assert run("import", "substack", a, "--into", tmp_path / "show-a").exit_code == 0
+    assert run("import", "substack", b, "--into", tmp_path / "show-b").exit_code == 0
+    _, body_a = front(tmp_path / "show-a/episodes/2024-01-02-hello-world.md")
+    _, body_b = front(tmp_path / "show-b/episodes/2024-01-02-renamed-again.md")
+    assert body_a.strip() == "Public post body." and body_b.strip() == "Old slug."
