@@ -440,3 +440,23 @@ def test_the_body_named_after_the_post_id_wins(tmp_path: Path, run: Run) -> None
     _, body_a = front(tmp_path / "show-a/episodes/2024-01-02-hello-world.md")
     _, body_b = front(tmp_path / "show-b/episodes/2024-01-02-renamed-again.md")
     assert body_a.strip() == "Public post body." and body_b.strip() == "Old slug."
+
+
+def test_an_export_that_is_not_there_or_not_a_zip(tmp_path: Path, run: Run) -> None:
+    missing = run("import", "substack", tmp_path / "nope.zip", "--into", tmp_path / "show")
+    assert missing.exit_code == 2
+    assert missing.output.strip() == (f"error: {tmp_path / 'nope.zip'}: expected a Substack "
+                                      f"export (.zip or folder), got no such file or folder")
+    (tmp_path / "fake.zip").write_bytes(b"not a zip")
+    fake = run("import", "substack", tmp_path / "fake.zip", "--into", tmp_path / "show")
+    assert fake.exit_code == 2 and fake.output.startswith(
+        f"error: {tmp_path / 'fake.zip'}: expected a .zip export or its folder, got a file "
+        f"that is not a readable zip")
+    assert not (tmp_path / "show").exists()
+
+
+def test_footnotes_without_numbers_still_pair_up() -> None:
+    md = to_markdown('<p>a<a class="footnote-anchor" href="#f"></a></p>'
+                     '<div class="footnote"><div class="footnote-content"><p>N.</p></div></div>'
+                     ).markdown
+    assert "[^]" not in md and "a[^1]" in md and "[^1]: N." in md

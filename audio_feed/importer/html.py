@@ -100,6 +100,7 @@ class _Rewriter:
         self.kept_html = 0
         self.footnotes: list[tuple[str, str]] = []
         self.dropped = 0
+        self.anchors = 0
 
     def new(self, name: str, text: str | None = None, **attrs: str) -> Tag:
         tag = self.soup.new_tag(name, attrs=attrs)
@@ -211,15 +212,18 @@ class _Rewriter:
             self.keep(tag)
 
     def footnote_anchor(self, tag: Tag) -> None:
-        number = re.sub(r"\W", "", tag.get_text(strip=True)) or str(
-            tag.get("id") or "").removeprefix("footnote-anchor-")
+        self.anchors += 1
+        # Unnumbered anchors and notes pair up in order, as they do on the page.
+        number = re.sub(r"\W", "", tag.get_text(strip=True)) or re.sub(
+            r"\W", "", str(tag.get("id") or "").removeprefix("footnote-anchor-")) or str(
+            self.anchors)
         self.kept.append(f"[^{number}]")
         tag.replace_with(NavigableString(_TOKEN.format(len(self.kept) - 1)))
 
     def footnote(self, tag: Tag, convert: Callable[[str], str]) -> None:
         numbered = tag.find(class_="footnote-number")
-        number = re.sub(r"\W", "", numbered.get_text(strip=True)) if isinstance(
-            numbered, Tag) else str(len(self.footnotes) + 1)
+        number = (re.sub(r"\W", "", numbered.get_text(strip=True)) if isinstance(
+            numbered, Tag) else "") or str(len(self.footnotes) + 1)
         content = tag.find(class_="footnote-content")
         text = convert(str(content if isinstance(content, Tag) else "")).strip()
         self.footnotes.append((number, text.replace("\n", "\n    ")))
