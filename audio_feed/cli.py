@@ -15,10 +15,12 @@ import click
 from tqdm import tqdm
 
 from . import __version__, build, ffmpeg, lint
+from . import init as show_init
 from . import serve as preview
 from .cache import CACHE_NAME, show_lock
 from .constants import LOUDNESS_TARGET
 from .errors import AudioFeedError, EnvironmentProblem
+from .importer import substack
 from .model import AudioSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -369,9 +371,67 @@ def lint_cmd(target: str, feed_url: str | None, strict: bool, decode: bool, loud
     click.echo(f"ok: no errors ({len(findings)} finding{'s' * (len(findings) != 1)})")
 
 
-@cli.group(name="import", short_help="Bring an existing archive into a show.")
+# init and import: make a show, or bring an archive into one (before the read stage).
+
+@cli.command(name="init", short_help="Make a new show folder.")
+@click.argument("show_dir", default=".", type=click.Path(path_type=Path))
+@_guarded()
+def init_cmd(show_dir: Path) -> None:
+    """Make a show in SHOW_DIR (default: this folder): podcast.toml with every key
+    described, an episodes/ folder, a .gitignore for the cache and the built sites,
+    and a placeholder artwork.png to replace. Files already there are kept; a folder
+    that has a podcast.toml is refused.
+    """
+    made = show_init.init(show_dir)
+    for name in made.written:
+        click.echo(f"wrote {show_dir / name}")
+    for name in made.kept:
+        click.echo(f"kept {show_dir / name} (already there)")
+    click.echo(f"next: edit {show_dir / 'podcast.toml'}, add episodes/<name>.md and its "
+               f"recording, then run: audio-feed check {show_dir}")
+
+
+@cli.group(name="import", short_help="Bring posts from elsewhere into a show.")
 def import_group() -> None:
-    """Import posts from an existing archive into a show folder (before check and build)."""
+    """Write episodes/*.md from an archive made elsewhere."""
+
+
+@import_group.command(name="substack", short_help="Import a Substack export.")
+@click.argument("export", type=click.Path(path_type=Path))
+@click.option("--into", "show_dir", default=Path("."), type=click.Path(path_type=Path),
+              help="The show folder (made with init when it is empty) [default: .].")
+@click.option("--drafts", is_flag=True, help="Import drafts too, with draft: true.")
+@click.option("--update", is_flag=True,
+              help="Overwrite posts not edited since the last import with the export's text.")
+@click.option("--download-images", is_flag=True,
+              help="Fetch images into episodes/images/ instead of linking to Substack.")
+@click.option("--publication-url", metavar="URL",
+              help="The publication's address, for canonical_url (default: "
+                   "https://<subdomain>.substack.com/ from the export).")
+@_guarded()
+def import_substack(export: Path, show_dir: Path, drafts: bool, update: bool,
+                    download_images: bool, publication_url: str | None) -> None:
+    """Import EXPORT, Substack's export .zip or its unpacked folder: one
+    episodes/<date>-<slug>.md per post of posts.csv. Run it again on a newer
+    export to add only the new posts; posts you edited are never overwritten.
+    """
+    options = substack.Options(drafts=drafts, update=update, download_images=download_images,
+                               publication_url=publication_url)
+    _print_import(substack.run(export, show_dir, options), show_dir)
+
+
+def _print_import(s: substack.Summary, show_dir: Path) -> None:
+    for w in s.warnings:
+        click.echo(f"warning: {w}", err=True)
+    if s.initialised:
+        click.echo(f"made a new show in {show_dir} ({', '.join(s.initialised)})")
+    for word, names in (("added", s.added), ("updated", s.updated), ("kept", s.kept),
+                        ("skipped", s.skipped)):
+        for name in names:
+            click.echo(f"{word}: {name}")
+    click.echo(f"imported: {len(s.added)} added, {len(s.updated)} updated, {len(s.kept)} "
+               f"kept, {len(s.skipped)} skipped; {_count(s.kept_html, 'element')} kept as "
+               f"HTML, {_count(s.dropped, 'embed')} dropped (polls, video, comments)")
 
 
 @import_group.command(name="feed", short_help="Move an existing podcast from its RSS feed.")

@@ -301,6 +301,9 @@ def _artwork(root: Path, v: dict[str, Any], problems: Problems, path: Path) -> P
     if artwork is not None:
         for message in images.artwork_problems(artwork):
             problems.add(path, "artwork", message)
+        if images.is_placeholder(artwork):
+            problems.warn(path, "artwork", f"{artwork.name} is audio-feed's placeholder: "
+                          "replace it")
     return artwork
 
 

@@ -79,3 +79,18 @@ def artwork_problems(path: Path) -> list[str]:
     if info.mode != "RGB":
         found.append(f"expected RGB colour, got mode {info.mode}")
     return found
+
+
+PLACEHOLDER_KEY = "audio-feed"
+PLACEHOLDER_VALUE = "placeholder"
+"""The PNG text chunk that marks the artwork ``init`` writes, so that check and build
+can tell the user to replace it (a stand-in cover must not reach the directories)."""
+
+
+def is_placeholder(path: Path) -> bool:
+    """True when ``path`` is the placeholder artwork ``audio-feed init`` wrote."""
+    try:
+        with Image.open(path) as im:
+            return bool(im.info.get(PLACEHOLDER_KEY) == PLACEHOLDER_VALUE)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+        return False

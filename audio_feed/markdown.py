@@ -86,3 +86,10 @@ def _plain(tok: Token) -> str:
         elif child.type == "image":
             out.append(child.content)
     return "".join(out)
+
+
+def sanitise(html: str) -> str:
+    """HTML kept by the same rules as a rendered post's: no script, iframe, style or
+    event handler survives."""
+    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS,
+                     link_rel="noopener noreferrer")

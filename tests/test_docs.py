@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shlex
+import zipfile
+from pathlib import Path
+
+from pytest import MonkeyPatch
 
 from audio_feed.config import AUDIO_KEYS, KEYS
 from audio_feed.posts import FIELDS
 
-from conftest import REPO
+from conftest import REPO, Run
 
 
 def test_readme_tables_match_the_code() -> None:
@@ -88,3 +93,32 @@ def test_the_architecture_section_names_every_module() -> None:
     modules = {p.name for p in (REPO / "audio_feed").glob("*.py")} - {"__init__.py"}
     assert sorted(m for m in modules if f"`{m}`" not in section) == []
     assert "`lint/`" in section
+
+
+def _substack_block() -> list[str]:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Coming from Substack"):]
+    block = section[section.index("```sh\n") + 6:section.index("\n```", section.index("```sh"))]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_coming_from_substack_runs_as_written(tmp_path: Path, monkeypatch: MonkeyPatch,
+                                              run: Run) -> None:
+    """Each command of the section, run in a folder holding two synthetic exports."""
+    head = "post_id,post_date,is_published,email_sent_at,type,audience,title\n"
+    rows = ['1.first,2024-01-02T10:00:00.000Z,true,2024-01-02T10:00:00.070Z,newsletter,'
+            'everyone,First\n',
+            '2.second,2024-01-09T10:00:00.000Z,true,2024-01-09T10:00:00.070Z,newsletter,'
+            'everyone,Second\n']
+    for name, count in (("substack-export.zip", 1), ("newer-export.zip", 2)):
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            z.writestr("posts.csv", head + "".join(rows[:count]))
+            for row in rows[:count]:
+                z.writestr(f"posts/{row.split(',')[0]}.html", "<p>Words.</p>")
+    monkeypatch.chdir(tmp_path)
+    commands = _substack_block()
+    assert commands and all(c.startswith("audio-feed ") for c in commands)
+    for command in commands:
+        result = run(*shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.output)
+    assert len(list((tmp_path / "my-show/episodes").glob("*.md"))) == 2

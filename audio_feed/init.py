@@ -1,0 +1,124 @@
+"""``audio-feed init``: a new show folder that ``check`` accepts once it has a post.
+
+The podcast.toml it writes is generated from ``config.KEYS`` and ``config.AUDIO_KEYS``,
+so every key is there with its documentation and the file never drifts from the code.
+Required keys get stand-in values (check passes on them); optional keys are commented
+out. Nothing that already exists is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+from PIL.PngImagePlugin import PngInfo
+
+from . import images
+from .cache import CACHE_NAME, write_atomic
+from .config import AUDIO_KEYS, CONFIG_NAME, KEYS, Key
+from .errors import InputError, Problem
+
+ARTWORK_NAME = "artwork.png"
+GITIGNORE = f"# Made by audio-feed init: the build cache and the built sites.\n" \
+            f"/{CACHE_NAME}/\n/_site/\n/_preview/\n"
+
+STAND_INS: dict[str, str] = {
+    "title": '"My Show"',
+    "description": '"What the show is about, in a sentence or two."',
+    "author": '"Your Name"',
+    "email": '"you@example.org"',
+    "language": '"en"',
+    "base_url": '"https://example.org/podcast/"',
+    "artwork": f'"{ARTWORK_NAME}"',
+    "category": '"Society & Culture"',
+    "explicit": "false",
+}
+"""Values for the required keys: valid, and obviously to be replaced."""
+
+EXAMPLES: dict[str, str] = {
+    "intro": '"episodes/intro.mp3"', "outro": '"episodes/outro.mp3"',
+    "link": '"https://example.org/"', "copyright": '"© Your Name"', "type": '"episodic"',
+    "synthetic_voice": "false", "locked": "false",
+    "funding_url": '"https://example.org/support"', "funding_text": '"Support the show"',
+    "templates": '"templates"',
+    "loudness": "-16.0", "true_peak": "-1.0", "bitrate": '"64k"', "sample_rate": "44100",
+    "channels": "1", "intro_overlap": "2.0", "outro_overlap": "1.0", "format": '"mp3"',
+}
+"""Example values of the optional keys (commented out in the file)."""
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    """What ``init`` wrote (paths relative to the show) and what it left as it was."""
+
+    written: tuple[str, ...]
+    kept: tuple[str, ...]
+
+
+def _lines(key: Key) -> list[str]:
+    value = STAND_INS.get(key.name) or EXAMPLES.get(key.name, '""')
+    doc = f"# {key.doc}" + (" (required)" if key.required else "")
+    return [doc, f"{key.name} = {value}" if key.required else f"# {key.name} = {value}"]
+
+
+def podcast_toml() -> str:
+    """The commented podcast.toml: required keys set to stand-ins, the rest commented out."""
+    out = ["# Made by audio-feed init. Every key is described in the README.",
+           "# Replace the stand-in values below before you publish.", ""]
+    for key in KEYS:
+        if key.name != "audio":
+            out += _lines(key) + [""]
+    out += ["# The [audio] table: how episodes are rendered. Uncomment it to change a "
+            "setting.", "# [audio]"]
+    for key in AUDIO_KEYS:
+        out += _lines(key)
+    return "\n".join(out) + "\n"
+
+
+def placeholder_artwork() -> bytes:
+    """A 1400 px square RGB PNG that passes the artwork checks, says "placeholder" on
+    its face and carries a text chunk that check and build warn about."""
+    size = images.ARTWORK_MIN
+    im = Image.new("RGB", (size, size), (96, 96, 96))
+    draw = ImageDraw.Draw(im)
+    font = ImageFont.load_default(size=120)
+    draw.text((size // 2, size // 2), "placeholder", fill=(235, 235, 235), font=font,
+              anchor="mm")
+    info = PngInfo()
+    info.add_text(images.PLACEHOLDER_KEY, images.PLACEHOLDER_VALUE)
+    buf = io.BytesIO()
+    im.save(buf, "PNG", pnginfo=info)
+    return buf.getvalue()
+
+
+def init(root: Path) -> Scaffold:
+    """Scaffold a show in ``root`` (created if missing); files already there are kept.
+
+    Refuses a folder that already has a podcast.toml: it is a show already.
+    """
+    if root.exists() and not root.is_dir():
+        raise InputError([Problem(str(root), None, "expected a folder for the show, got a "
+                                  "file")])
+    if (root / CONFIG_NAME).exists():
+        raise InputError([Problem(str(root / CONFIG_NAME), None,
+                                  "expected a folder without a show, got an existing "
+                                  "podcast.toml (init never overwrites it)")])
+    files: list[tuple[str, bytes]] = [
+        (CONFIG_NAME, podcast_toml().encode()), (".gitignore", GITIGNORE.encode()),
+        (ARTWORK_NAME, placeholder_artwork())]
+    written, kept = [], []
+    (root / "episodes").mkdir(parents=True, exist_ok=True)
+    for name, data in files:
+        if (root / name).exists() or (root / name).is_symlink():
+            kept.append(name)
+            continue
+        write_atomic(root / name, data)
+        written.append(name)
+    return Scaffold(tuple(written), tuple(kept))
+
+
+def is_empty(root: Path) -> bool:
+    """True for a folder that does not exist yet or holds nothing."""
+    return not root.exists() or (root.is_dir() and not any(root.iterdir()))
