@@ -24,7 +24,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from . import markdown, tags
-from .config import inside_show
+from .config import inside_show, pronunciations
 from .constants import EPISODE_TYPES
 from .errors import (
     ILLEGAL_TEXT,
@@ -37,6 +37,7 @@ from .errors import (
 )
 from .images import image_problem, inspect
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
+from .speak import timing
 from .text import control_characters, did_you_mean, hms, parse_hms, summary
 
 AUDIENCES = ("everyone", "only_free", "only_paid", "founding")
@@ -165,6 +166,12 @@ def _date(value: Any, reading: Reading) -> dt.datetime | None:
     return when.astimezone(dt.UTC)
 
 
+def _pronounce(value: Any, reading: Reading) -> tuple[tuple[str, str], ...] | None:
+    before = len(reading.problems.items)
+    table = pronunciations(value, reading.problems, reading.source, reading.field)
+    return None if len(reading.problems.items) > before else table
+
+
 _DATE_REQUIRED = "an ISO 8601 date (date, post_date or email_sent_at)"
 
 FIELDS: tuple[Field, ...] = (
@@ -209,6 +216,8 @@ FIELDS: tuple[Field, ...] = (
           ".m4a or .wav), or a folder of sections."),
     Field("cover_image", "The episode's own cover: a PNG or JPEG inside the show (same rules "
           "as images in the body) or an http(s) URL."),
+    Field("pronounce", "Pronunciation fixes for speak, written: spoken; over the show's "
+          "[speak.pronounce].", _pronounce, default=()),
 )
 _KNOWN = {f.name for f in FIELDS}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -678,6 +687,13 @@ def _parse(source: Path, text: str, problems: Problems) -> tuple[dict[Any, Any],
     return dict(handler.raw or {}), post.content
 
 
+def read_body(source: Path, problems: Problems) -> str | None:
+    """A post's Markdown body, without its front matter; None on a problem."""
+    text = problems.read_text(source)
+    parsed = _parse(source, text, problems) if text is not None else None
+    return None if parsed is None else parsed[1]
+
+
 def _warn_unknown(meta: dict[Any, Any], problems: Problems, source: Path) -> None:
     for key in meta:
         if isinstance(key, str) and key not in _KNOWN and not control_characters(key):
@@ -832,6 +848,7 @@ def read_post(root: Path, source: Path, problems: Problems,
     audio, sections, seconds = recording
     section_titles, section_texts = _fit_recording(rendered, head["title"], chapters,
                                                    recording, source, problems)
+    spoken = _spoken(audio, sections, problems)
     if len(problems.items) > before:
         return None
     episode = Episode(
@@ -850,6 +867,7 @@ def read_post(root: Path, source: Path, problems: Problems,
         section_opening=len(sections) == len(rendered.sections) + 1,
         cover=cover,
         extra=tuple(sorted((k, v) for k, v in meta.items() if k not in _KNOWN)),
+        spoken=spoken,
     )
     return Draft(episode, seconds, _owned(root, source, meta) if private else ())
 
@@ -870,6 +888,18 @@ def _fit_recording(rendered: markdown.Rendered, title: str | None,
         problems.add(source, "chapters", expected(
             f"chapter times within the recording ({hms(seconds)})", hms(chapters[-1].start)))
     return parts
+
+
+def _spoken(folder: Path | None, sections: tuple[Path, ...], problems: Problems
+            ) -> tuple[timing.Cues, ...]:
+    """The sentence timings of a folder ``speak`` made (with its sidecar), else ()."""
+    if not sections or folder is None or not (folder / timing.NAME).is_file():
+        return ()
+    read = timing.read(folder, sections)
+    if isinstance(read, str):
+        problems.add(folder / timing.NAME, None, read)
+        return ()
+    return read
 
 
 def _cover(root: Path, source: Path, meta: dict[str, Any], images: list[Image],
