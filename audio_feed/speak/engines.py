@@ -65,10 +65,10 @@ def decode_wav(data: bytes, who: str) -> Audio:
     return Audio(rate, pcm[: len(pcm) // 2 * 2])
 
 
-def _run(argv: list[str], text: str, who: str) -> Audio:
+def _run(argv: list[str], text: str, who: str, cwd: Path | None = None) -> Audio:
     try:
         done = subprocess.run(argv, input=text.encode("utf-8"), capture_output=True,
-                              check=False)
+                              check=False, cwd=cwd)
     except OSError as e:
         raise EnvironmentProblem(f"{who}: cannot run {argv[0]}: {e.strerror}") from None
     if done.returncode != 0:
@@ -110,9 +110,12 @@ class Command:
         elif shutil.which(argv[0]) is None:
             raise _setting("voice", f"expected a program that exists, got {argv[0]!r}")
         self.argv = argv
+        # A relative path in the command line means the show's folder, wherever
+        # audio-feed is run from.
+        self.root = root
 
     def synthesize(self, text: str) -> Audio:
-        return _run(self.argv, text, "speak command")
+        return _run(self.argv, text, "speak command", self.root)
 
 
 def piper_model(voice: str, root: Path) -> Path:

@@ -79,7 +79,7 @@ def run(show_dir: Path, options: SpeakOptions) -> SpeakReport:
     cache = (options.cache_dir or plan.show.root / CACHE_NAME) / "speak"
     for ep in chosen:
         jobs = _jobs(plan.show, ep, scripts[ep.stem])
-        _speak_all(voice, plan.show, jobs, cache, options.jobs, report)
+        _speak_all(voice, plan.show, jobs, cache, options, report)
         _write_folder(ep, jobs, cache)
         report.spoken.append(ep.stem)
     return report
@@ -135,16 +135,16 @@ def _jobs(show: Show, ep: Episode, sections: tuple[script.Section, ...]) -> list
     return out
 
 
-def _speak_all(voice: Engine, show: Show, jobs: list[_Job], cache: Path, workers: int,
-               report: SpeakReport) -> None:
-    missing = [j for j in jobs if _cached(cache, j.key) is None]
+def _speak_all(voice: Engine, show: Show, jobs: list[_Job], cache: Path,
+               options: SpeakOptions, report: SpeakReport) -> None:
+    missing = [j for j in jobs if options.force or _cached(cache, j.key) is None]
     report.reused += [f"{j.stem}/{j.name}" for j in jobs if j not in missing]
     cache.mkdir(parents=True, exist_ok=True)
 
     def one(job: _Job) -> None:
         _synthesize(voice, job, show.speak.sentence_pause, cache)
 
-    with ThreadPoolExecutor(max(1, workers)) as pool:
+    with ThreadPoolExecutor(max(1, options.jobs)) as pool:
         list(pool.map(one, missing))
     report.synthesized += [f"{j.stem}/{j.name}" for j in missing]
 
