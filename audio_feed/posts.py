@@ -845,10 +845,11 @@ def read_post(root: Path, source: Path, problems: Problems,
     recording: tuple[Path | None, tuple[Path, ...], float | None] = (None, (), None)
     if not private and "audio" not in tainted:
         recording = _recording(root, source, meta, problems, strict)
+        recording = _stale_speech(recording, rendered, source, problems, strict)
     audio, sections, seconds = recording
     section_titles, section_texts = _fit_recording(rendered, head["title"], chapters,
                                                    recording, source, problems)
-    spoken = _spoken(audio, sections, problems)
+    spoken = _spoken(root, audio, sections, problems)
     if len(problems.items) > before:
         return None
     episode = Episode(
@@ -890,10 +891,32 @@ def _fit_recording(rendered: markdown.Rendered, title: str | None,
     return parts
 
 
-def _spoken(folder: Path | None, sections: tuple[Path, ...], problems: Problems
+def _stale_speech(recording: tuple[Path | None, tuple[Path, ...], float | None],
+                  rendered: markdown.Rendered, source: Path, problems: Problems, strict: bool
+                  ) -> tuple[Path | None, tuple[Path, ...], float | None]:
+    """A folder speak made before the post's headings changed is no recording yet: the
+    post waits for ``audio-feed speak`` (which may then replace the folder)."""
+    folder, sections, _ = recording
+    if (not sections or folder is None or not (folder / timing.NAME).is_file()
+            or len(sections) == len(rendered.sections) + 1):
+        return recording
+    message = (f"expected the sections speak made to follow the post's headings, got "
+               f"{len(sections)} sections for {len(rendered.sections)} headings: run "
+               f"audio-feed speak")
+    if strict:
+        problems.add(source, "audio", message + " (an error with --strict)")
+    else:
+        problems.warn(source, "audio", message + "; page built, left out of the feed")
+    return None, (), None
+
+
+def _spoken(root: Path, folder: Path | None, sections: tuple[Path, ...], problems: Problems
             ) -> tuple[timing.Cues, ...]:
     """The sentence timings of a folder ``speak`` made (with its sidecar), else ()."""
     if not sections or folder is None or not (folder / timing.NAME).is_file():
+        return ()
+    if inside_show(root, folder / timing.NAME) is None:
+        _add_link(problems, folder / timing.NAME, _OUTSIDE)
         return ()
     read = timing.read(folder, sections)
     if isinstance(read, str):

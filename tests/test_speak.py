@@ -10,6 +10,7 @@ import shutil
 import sys
 import wave
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -371,3 +372,48 @@ def test_paid_posts_and_unknown_stems_are_refused(tiny_show: Path, run: Run) -> 
     assert result.output.splitlines() == [
         "error: episodes/paid.md: expected a public post to speak, got a paid post or a draft",
         "error: episodes: expected the stem of a post (episodes/<stem>.md), got 'nope'"]
+
+
+def test_footnotes_titles_and_alt_text_follow_the_url_rule() -> None:
+    body = ("A claim[^n].\n\n![see https://e.com/x.png](a.png)\n\n"
+            "[^n]: See [the paper](https://arxiv.org/abs/1) or https://e.com/raw.\n")
+    built = script.build("Read https://e.com/t", "Sub at www.e.com/sub", None, body, S())
+    text = " ".join(built[0].sentences)
+    assert "http" not in text and "www." not in text and "e.com" not in text, text
+    assert "Footnote: See the paper or." in text
+
+
+def test_new_heading_waits_for_speak(tiny_show: Path, run: Run) -> None:
+    """A folder spoken before the post gained a heading is no recording until speak runs."""
+    source = add_text_post(tiny_show, command_voice(tiny_show))
+    speak(tiny_show, SpeakOptions())
+    source.write_text(source.read_text() + "\n## One more\n\nNew text.\n")
+    plan = build.load(tiny_show)
+    assert [str(w) for w in plan.warnings if "hydro" in str(w)] == [
+        "episodes/hydro.md: audio: expected the sections speak made to follow the post's "
+        "headings, got 4 sections for 4 headings: run audio-feed speak; page built, left out "
+        "of the feed"]
+    hydro = next(e for e in plan.episodes if e.stem == "hydro")
+    assert hydro.audio is None
+    report = speak(tiny_show, SpeakOptions())
+    assert report.synthesized == ["hydro/05-one-more.wav"]
+    assert len(next(e for e in build.load(tiny_show).episodes if e.stem == "hydro").sections) == 5
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d["sections"][0]["sentences"][0].update(end=10**9),
+    lambda d: d["sections"][1]["sentences"].reverse(),
+    lambda d: d["sections"][0]["sentences"][0].update(text="bad\u0007bell"),
+    lambda d: d["sections"][0].pop("sample_rate"),
+])
+def test_a_sidecar_out_of_shape_is_refused(tiny_show: Path, edit: Any) -> None:
+    add_text_post(tiny_show, command_voice(tiny_show))
+    speak(tiny_show, SpeakOptions())
+    path = tiny_show / "episodes/hydro/timing.json"
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as e:
+        build.load(tiny_show)
+    assert [str(p).split(": expected")[0] for p in e.value.problems] == [
+        "episodes/hydro/timing.json"]

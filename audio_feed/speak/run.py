@@ -137,7 +137,7 @@ def _jobs(show: Show, ep: Episode, sections: tuple[script.Section, ...]) -> list
 
 def _speak_all(voice: Engine, show: Show, jobs: list[_Job], cache: Path,
                options: SpeakOptions, report: SpeakReport) -> None:
-    missing = [j for j in jobs if options.force or _cached(cache, j.key) is None]
+    missing = [j for j in jobs if options.force or _cached(cache, j) is None]
     report.reused += [f"{j.stem}/{j.name}" for j in jobs if j not in missing]
     cache.mkdir(parents=True, exist_ok=True)
 
@@ -149,9 +149,11 @@ def _speak_all(voice: Engine, show: Show, jobs: list[_Job], cache: Path,
     report.synthesized += [f"{j.stem}/{j.name}" for j in missing]
 
 
-def _cached(cache: Path, key: str) -> dict[str, object] | None:
-    meta = read_shaped(cache / f"{key}.json", _SECTION_META)
-    if meta is None or not (cache / f"{key}.wav").is_file():
+def _cached(cache: Path, job: _Job) -> dict[str, object] | None:
+    """A section spoken before; anything else in the cache is a miss (it is ours to redo)."""
+    meta = read_shaped(cache / f"{job.key}.json", _SECTION_META)
+    if (meta is None or not (cache / f"{job.key}.wav").is_file()
+            or len(meta["sentences"]) != len(job.said)):
         return None
     return dict(meta)
 
@@ -203,7 +205,7 @@ def _write_folder(ep: Episode, jobs: list[_Job], cache: Path) -> None:
         sections = []
         for job in jobs:
             shutil.copyfile(cache / f"{job.key}.wav", new / job.name)
-            sections.append(_entry(job, _cached(cache, job.key) or {}, new / job.name))
+            sections.append(_entry(job, _cached(cache, job) or {}, new / job.name))
         (new / timing.SCRIPT).write_text(
             script.text_of(tuple(script.Section(j.section.title, j.section.slug, j.said)
                                  for j in jobs)), encoding="utf-8")

@@ -80,16 +80,20 @@ def build(title: str, subtitle: str | None, date: dt.datetime | None, body: str,
           settings: ScriptSettings) -> tuple[Section, ...]:
     """The sections of a post as written text (pronunciation not yet applied)."""
     body, notes = _take_footnotes(body)
-    opening = _Open(title, "opening", [finish(title)])
+    opening = _Open(title, "opening", [finish(_URL.sub("", title))])
     if subtitle:
-        opening.sentences.append(finish(subtitle))
+        opening.sentences += split(_URL.sub("", subtitle))
     if settings.read_date and date is not None:
         opening.sentences.append(spoken_date(date))
     sections = [opening]
     skip = [re.compile(p) for p in settings.skip]
-    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(body)
+    tokens = _parser().parse(body)
     _walk(tokens, sections, skip, settings)
-    return tuple(_close(s, notes) for s in sections)
+    return tuple(_close(s, notes, settings) for s in sections)
+
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
 def _take_footnotes(body: str) -> tuple[str, dict[str, str]]:
@@ -100,12 +104,15 @@ def _take_footnotes(body: str) -> tuple[str, dict[str, str]]:
     return _FOOTNOTE_REF.sub(lambda m: f"{_MARK}{m.group(1)}{_MARK}", body), notes
 
 
-def _close(s: _Open, notes: dict[str, str]) -> Section:
+def _close(s: _Open, notes: dict[str, str], settings: ScriptSettings) -> Section:
     read: list[str] = []
     for label in s.notes:
         if label in notes and label not in read:
             read.append(label)
-            s.sentences += split(f"{FOOTNOTE_LEAD} {notes[label]}")
+            # A footnote is Markdown too: its links, URLs and images follow the same rules.
+            inline = _parser().parseInline(notes[label])[0]
+            text, images = _inline_text(inline, settings, [])
+            s.sentences += split(f"{FOOTNOTE_LEAD} {text}") + images
     return Section(s.title, slugify(s.slug) or "section", tuple(s.sentences))
 
 
@@ -160,7 +167,7 @@ def _inline_text(tok: Token, settings: ScriptSettings, notes: list[str]
         elif child.type in ("softbreak", "hardbreak"):
             out.append(" ")
         elif child.type == "image" and settings.images == "read":
-            alt = " ".join(child.content.split())
+            alt = " ".join(_URL.sub("", child.content).split())
             if alt:
                 images.append(finish(f"{IMAGE_LEAD} {alt}"))
     text = "".join(out)

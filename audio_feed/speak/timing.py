@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..text import control_characters
+
 NAME = "timing.json"
 SCRIPT = "script.txt"
 FORMAT = 1
@@ -58,12 +60,18 @@ def read(folder: Path, files: tuple[Path, ...]) -> tuple[Cues, ...] | str:
 def _cues(entry: dict[str, Any]) -> Cues | None:
     rate = entry.get("sample_rate")
     sentences = entry.get("sentences")
-    if not isinstance(rate, int) or rate <= 0 or not isinstance(sentences, list):
+    total = entry.get("samples")
+    if not (isinstance(rate, int) and isinstance(total, int) and rate > 0
+            and isinstance(sentences, list)):
         return None
     out = []
+    at = 0
     for s in sentences:
+        # In order, inside the section: a cue out of its section would be a lie.
         if not (isinstance(s, dict) and isinstance(s.get("start"), int)
-                and isinstance(s.get("end"), int) and isinstance(s.get("text"), str)):
+                and isinstance(s.get("end"), int) and isinstance(s.get("text"), str)
+                and not control_characters(s["text"]) and at <= s["start"] <= s["end"] <= total):
             return None
+        at = s["end"]
         out.append((s["start"] / rate, s["end"] / rate, s["text"]))
     return tuple(out)
