@@ -417,3 +417,18 @@ def test_a_sidecar_out_of_shape_is_refused(tiny_show: Path, edit: Any) -> None:
         build.load(tiny_show)
     assert [str(p).split(": expected")[0] for p in e.value.problems] == [
         "episodes/hydro/timing.json"]
+
+
+def test_a_spoken_folder_named_by_audio_is_spoken_into_again(tiny_show: Path) -> None:
+    """A post whose audio: key names a folder speak made: speak updates that folder and
+    makes no second one beside the post (which the build would never read)."""
+    source = add_text_post(tiny_show, command_voice(tiny_show))
+    speak(tiny_show, SpeakOptions())
+    (tiny_show / "episodes/hydro").rename(tiny_show / "spoken")
+    source.write_text(source.read_text().replace(
+        "audience: everyone\n", 'audience: everyone\naudio: "spoken"\n').replace(
+        "Keep them short.", "Keep them shorter."))
+    report = speak(tiny_show, SpeakOptions())
+    assert report.synthesized == ["hydro/03-how-to-wire-it.wav"]
+    assert not (tiny_show / "episodes/hydro").exists()
+    assert "Keep them shorter." in (tiny_show / "spoken/script.txt").read_text()

@@ -195,7 +195,9 @@ def _synthesize(voice: Engine, job: _Job, pause: float, cache: Path) -> None:
 def _write_folder(ep: Episode, jobs: list[_Job], cache: Path) -> None:
     """Write the post's folder beside it and swap it in; the old one goes only if
     speak made it (its sidecar says so)."""
-    folder = ep.source.with_suffix("")
+    # A folder speak made before is spoken into again wherever the post's audio: key
+    # puts it; otherwise the folder the build looks for beside the post.
+    folder = ep.audio if ep.synthetic and ep.audio is not None else ep.source.with_suffix("")
     if folder.exists() and not (folder / timing.NAME).is_file():
         raise InputError([Problem(str(folder), None, described(
             "a folder speak made (with its timing.json)", "a folder of yours; left as it is"))])
