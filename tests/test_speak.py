@@ -432,3 +432,22 @@ def test_a_spoken_folder_named_by_audio_is_spoken_into_again(tiny_show: Path) ->
     assert report.synthesized == ["hydro/03-how-to-wire-it.wav"]
     assert not (tiny_show / "episodes/hydro").exists()
     assert "Keep them shorter." in (tiny_show / "spoken/script.txt").read_text()
+
+
+@pytest.mark.parametrize(("engine", "line"), [
+    pytest.param('engine = "espeak-ng"\nvoice = "nonesuch"',
+                 "podcast.toml: speak.voice: expected an espeak-ng voice (see espeak-ng "
+                 "--voices), got 'nonesuch'", marks=pytest.mark.skipif(
+                     ESPEAK is None, reason="espeak-ng is not installed")),
+    ('engine = "command"\nvoice = "no-such-tts-program --fast"',
+     "podcast.toml: speak.voice: expected a program that exists, got 'no-such-tts-program'"),
+    ('engine = "command"\nvoice = "unclosed \'quote"',
+     "podcast.toml: speak.voice: expected a command line, got \"unclosed 'quote\" "
+     "(No closing quotation)"),
+])
+def test_a_wrong_voice_setting_is_one_line(tiny_show: Path, run: Run, engine: str,
+                                           line: str) -> None:
+    add_text_post(tiny_show, engine)
+    result = run("speak", tiny_show)
+    assert (result.exit_code, result.output.strip()) == (2, "error: " + line)
+    assert not (tiny_show / "episodes/hydro").exists()
