@@ -54,6 +54,10 @@ def section_cues(ep: Episode, starts: list[float], ends: list[float]) -> Cues:
     A section under a heading reads the heading first; the opening (text before
     the first heading) has no heading of its own.
     """
+    if ep.spoken:
+        # Read by speak: every sentence's time is known to the sample.
+        return tuple((a + s, a + e, text) for a, section in zip(starts, ep.spoken, strict=True)
+                     for s, e, text in section)
     cues: list[tuple[float, float, str]] = []
     for n, (a, b, title, text) in enumerate(zip(starts, ends, ep.section_titles,
                                                 ep.section_texts, strict=True)):

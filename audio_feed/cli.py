@@ -22,6 +22,7 @@ from .constants import LOUDNESS_TARGET
 from .errors import AudioFeedError, EnvironmentProblem
 from .importer import substack
 from .model import AudioSettings
+from .speak import run as speak_run
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -225,6 +226,8 @@ def _build_options(fn: F) -> F:
                      "http://127.0.0.1:PORT/ into _preview/ and serve it."),
         click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000,
                      show_default=True, help="The port for --serve (0 picks a free one)."),
+        click.option("--speak", "speak_first", is_flag=True,
+                     help="Read aloud the posts without a recording first (audio-feed speak)."),
     ]):
         fn = option(fn)
     return fn
@@ -236,7 +239,7 @@ def _build_options(fn: F) -> F:
 @_guarded(interrupted="interrupted: the previous site was left as it was")
 def build_cmd(show_dir: Path, out: Path | None, base_url: str | None, strict: bool,
               jobs: int | None, clean: bool, quiet: bool, allow_guid_change: bool,
-              serve: bool, port: int) -> None:
+              serve: bool, port: int, speak_first: bool) -> None:
     """Build the site: stitched and tagged audio, feed.xml and show-notes pages.
 
     Rendered audio is cached in SHOW_DIR/.audio-feed-cache, so a rebuild only
@@ -261,10 +264,48 @@ def build_cmd(show_dir: Path, out: Path | None, base_url: str | None, strict: bo
         allow_guid_change=allow_guid_change, reporter=_Reporter(quiet),
         skip_if_unchanged=server is None)
     with _locked(show_dir):
+        if speak_first:
+            _print_spoken(speak_run.run(show_dir, speak_run.SpeakOptions(jobs=options.jobs or 1)),
+                          quiet)
         report = build.run(show_dir, out, options)
     _print_report(report, out, quiet)
     if server is not None:
         _serve_until_interrupted(server)
+
+
+@cli.command(name="speak", short_help="Read posts without a recording aloud (text to speech).")
+@show_dir
+@click.argument("stems", nargs=-1)
+@click.option("--force", is_flag=True, help="Speak the named posts again, cache or not.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Sections spoken at once (default: all cores).")
+@click.option("--dry-run", is_flag=True,
+              help="Print the script with each pronunciation replacement marked; write nothing.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
+@_guarded(interrupted="interrupted: every finished folder is complete, the others untouched")
+def speak_cmd(show_dir: Path, stems: tuple[str, ...], force: bool, jobs: int | None,
+              dry_run: bool, quiet: bool) -> None:
+    """Read aloud every public post without a recording (or the STEMS named), into
+    episodes/<stem>/: a WAV per section, script.txt and timing.json.
+
+    The engine, voice and pronunciation table are under [speak] in podcast.toml.
+    Each section is cached: after an edit only the sections that changed are spoken.
+    """
+    options = speak_run.SpeakOptions(stems=stems, force=force, dry_run=dry_run,
+                                     jobs=jobs or os.cpu_count() or 1)
+    with _locked(show_dir) if not dry_run else nullcontext():
+        report = speak_run.run(show_dir, options)
+    for stem, text in report.dry.items():
+        click.echo(f"# {stem}\n{text}")
+    _print_spoken(report, quiet)
+
+
+def _print_spoken(report: speak_run.SpeakReport, quiet: bool) -> None:
+    if quiet or report.dry:
+        return
+    click.echo(f"spoke {_count(len(report.spoken), 'post')}: "
+               f"{_count(len(report.synthesized), 'section')} synthesized, "
+               f"{len(report.reused)} from the cache")
 
 
 def _print_report(report: build.BuildReport, out: Path, quiet: bool) -> None:

@@ -11,7 +11,7 @@ import tomllib
 import urllib.parse
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from . import images, tags
 from .categories import CATEGORIES
 from .constants import DESCRIPTION_MAX_BYTES, FUNDING_TEXT_MAX_CHARS, LANGUAGE, SHOW_TYPES
 from .errors import Problems, described, expected, illegal_characters
-from .model import AudioSettings, Show
+from .model import AudioSettings, Show, SpeakSettings
 from .text import control_characters, did_you_mean
 
 CONFIG_NAME = "podcast.toml"
@@ -66,6 +66,8 @@ KEYS: tuple[Key, ...] = (
         "(a UUID); default: derived from the feed URL."),
     Key("new_feed_url", str, False, "Where the show moved to: emits itunes:new-feed-url, "
         "so apps follow it."),
+    Key("speak", dict, False, "The [speak] table: how posts without a recording are read "
+        "aloud (see No recording? Let it speak)."),
 )
 
 AUDIO_KEYS: tuple[Key, ...] = (
@@ -79,8 +81,22 @@ AUDIO_KEYS: tuple[Key, ...] = (
     Key("format", str, False, "mp3 (default) or m4a (AAC, with MP4 chapter atoms)."),
 )
 
+SPEAK_KEYS: tuple[Key, ...] = (
+    Key("engine", str, False, "espeak-ng (default), piper or command."),
+    Key("voice", str, False, "espeak-ng: a voice name (default en-us); piper: an .onnx file "
+        "or an installed voice package; command: the program line, reading stdin."),
+    Key("speed", float, False, "Speaking rate, 0.5 to 2.0 (default 1.0)."),
+    Key("sentence_pause", float, False, "Seconds between sentences, 0 to 3 (default 0.4); "
+        "twice that after a heading."),
+    Key("read_date", bool, False, "true: the opening reads the post's date."),
+    Key("images", str, False, "read (default: 'Image:' and the alt text) or skip."),
+    Key("skip", list, False, "Regular expressions; a paragraph one matches is not read."),
+    Key("pronounce", dict, False, "The [speak.pronounce] table: written = spoken, "
+        "whole-word, case-sensitive."),
+)
+
 _TYPE_WORDS = {str: "a string", bool: "true or false", int: "a whole number",
-               float: "a number", dict: "a table"}
+               float: "a number", dict: "a table", list: "a list"}
 
 
 def _typed(value: Any, kind: type) -> bool:
@@ -204,10 +220,11 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
     templates = _templates(root, v["templates"], problems, path) if "templates" in v else None
     files = _Files(artwork, intro, outro, templates)
     audio = _audio_settings(v.get("audio", {}), problems, path)
+    speak = _speak_settings(v.get("speak", {}), problems, path)
     if len(problems.items) > before:
         return None
     assert category is not None and norm is not None
-    return _show(root, v, norm, category, subcategory, files, audio)
+    return replace(_show(root, v, norm, category, subcategory, files, audio), speak=speak)
 
 
 def _read_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
@@ -383,3 +400,63 @@ def _audio_settings(data: dict[str, Any], problems: Problems, path: Path) -> Aud
         outro_overlap=float(a.get("outro_overlap", d.outro_overlap)),
         format=a.get("format", d.format),
     )
+
+
+def _speak_settings(data: dict[str, Any], problems: Problems, path: Path) -> SpeakSettings:
+    """The [speak] table; every pattern must compile and every spoken form be text."""
+    a = _check_table(data, SPEAK_KEYS, problems, path, "speak.")
+    d = SpeakSettings()
+    checks: list[tuple[str, Callable[[Any], bool], str]] = [
+        ("engine", lambda x: x in ("espeak-ng", "piper", "command"),
+         "'espeak-ng', 'piper' or 'command'"),
+        ("speed", lambda x: 0.5 <= x <= 2.0, "a rate from 0.5 to 2.0"),
+        ("sentence_pause", lambda x: 0 <= x <= 3, "0 to 3 seconds"),
+        ("images", lambda x: x in ("read", "skip"), "'read' or 'skip'"),
+    ]
+    for name, ok, what in checks:
+        if name in a and not ok(a[name]):
+            problems.add(path, "speak." + name, expected(what, a[name]))
+            del a[name]
+    if a.get("engine") == "command" and not a.get("voice", "").strip():
+        problems.add(path, "speak.voice", "expected the program to run for engine = "
+                     "'command', got nothing")
+    return SpeakSettings(
+        engine=a.get("engine", d.engine), voice=a.get("voice", d.voice).strip(),
+        speed=float(a.get("speed", d.speed)),
+        sentence_pause=float(a.get("sentence_pause", d.sentence_pause)),
+        read_date=a.get("read_date", d.read_date), images=a.get("images", d.images),
+        skip=_patterns(a.get("skip", []), problems, path),
+        pronounce=pronunciations(a.get("pronounce", {}), problems, path, "speak.pronounce"))
+
+
+def _patterns(values: list[Any], problems: Problems, path: Path) -> tuple[str, ...]:
+    good: list[str] = []
+    for n, value in enumerate(values):
+        field = f"speak.skip[{n}]"
+        if not isinstance(value, str):
+            problems.add(path, field, expected("a regular expression in quotes", value))
+            continue
+        try:
+            re.compile(value)
+        except re.error as e:
+            problems.add(path, field, described("a regular expression", f"{value!r} ({e})"))
+            continue
+        good.append(value)
+    return tuple(good)
+
+
+def pronunciations(table: Any, problems: Problems, path: Path, field: str
+                   ) -> tuple[tuple[str, str], ...]:
+    """A written -> spoken table (podcast.toml or a post's ``pronounce:``), validated."""
+    if not isinstance(table, dict):
+        problems.add(path, field, expected("a table of written = spoken forms", table))
+        return ()
+    good: list[tuple[str, str]] = []
+    for written, said in table.items():
+        if not isinstance(written, str) or not written.strip():
+            problems.add(path, field, expected("a written form", written))
+        elif not isinstance(said, str) or control_characters(said):
+            problems.add(path, f"{field}.{written}", expected("the spoken form, as text", said))
+        else:
+            good.append((written, said))
+    return tuple(sorted(good))

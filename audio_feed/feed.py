@@ -82,7 +82,8 @@ class _ShowExtension(BaseExtension):  # type: ignore[misc]
 
 
 class _EpisodeExtension(BaseEntryExtension):  # type: ignore[misc]
-    """Item-level tags: explicit, chapters, transcript; descriptions as CDATA."""
+    """Item-level tags: explicit, chapters, transcript, a synthetic voice; descriptions as
+    CDATA."""
 
     def __init__(self) -> None:
         self.page: EpisodePage | None = None
@@ -109,6 +110,9 @@ class _EpisodeExtension(BaseEntryExtension):  # type: ignore[misc]
             _sub(entry, i + "image", href=urljoin(page.url, page.episode.cover))
         for guest in page.episode.guests:
             _sub(entry, p + "person", guest, role="guest")
+        if page.episode.synthetic:
+            # This episode's voice is synthetic whatever the show's other episodes are.
+            _sub(entry, p + "txt", "true", purpose="ai-content")
         return entry
 
 

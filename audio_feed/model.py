@@ -62,6 +62,29 @@ class AudioSettings:
 
 
 @dataclass(frozen=True)
+class SpeakSettings:
+    """How posts without a recording are read aloud (the ``[speak]`` table)."""
+
+    engine: str = "espeak-ng"
+    """espeak-ng, piper or command."""
+    voice: str = ""
+    """The engine's voice: an espeak-ng voice name, a piper .onnx file or package, or
+    for command the program line itself."""
+    speed: float = 1.0
+    """Speaking rate, 1.0 being the engine's normal."""
+    sentence_pause: float = 0.4
+    """Seconds of silence between sentences (twice that after a heading)."""
+    read_date: bool = False
+    images: str = "read"
+    skip: tuple[str, ...] = ()
+    pronounce: tuple[tuple[str, str], ...] = ()
+
+    def key(self) -> dict[str, Any]:
+        """Every setting that changes the synthesized samples (part of the cache key)."""
+        return {"engine": self.engine, "voice": self.voice, "speed": self.speed}
+
+
+@dataclass(frozen=True)
 class Show:
     """The podcast as described by podcast.toml."""
 
@@ -91,6 +114,7 @@ class Show:
     """Kept from the feed the show moved from; None: derived from ``feed_url``."""
     new_feed_url: str | None = None
     """Where the show moved to (itunes:new-feed-url)."""
+    speak: SpeakSettings = field(default_factory=SpeakSettings)
 
     @property
     def feed_url(self) -> str:
@@ -179,6 +203,16 @@ class Episode:
     """The episode's cover image: an http(s) URL, or a path in the episode's folder."""
     extra: tuple[tuple[str, Any], ...] = ()
     """Front-matter keys audio-feed does not know, kept as they were."""
+    pronounce: tuple[tuple[str, str], ...] = ()
+    """The post's own pronunciation fixes (written, spoken), over the show's."""
+    spoken: tuple[tuple[tuple[float, float, str], ...], ...] = ()
+    """For a recording made by ``speak``: each section's sentences (start, end, text),
+    in seconds within the section, from its timing sidecar."""
+
+    @property
+    def synthetic(self) -> bool:
+        """Read by a synthetic voice (its sections were made by ``speak``)."""
+        return bool(self.spoken)
 
     @property
     def body(self) -> Path | tuple[Path, ...]:

