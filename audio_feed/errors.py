@@ -75,6 +75,19 @@ def illegal_line(text: str) -> str | None:
                                                 f"{found[1]} on line {found[0]}")
 
 
+def library_error(error: BaseException) -> str:
+    """What a parsing library's own exception says, for data it could not take: the
+    first line of its message, or the exception's kind when it says nothing useful."""
+    if isinstance(error, RecursionError):
+        return "values nested too deeply"
+    first = (str(error).splitlines() or [""])[0].strip()
+    if "integer string conversion" in first:
+        return "a number with too many digits"
+    if isinstance(error, KeyError) or not first:
+        return f"a value it cannot read ({type(error).__name__})"
+    return first if len(first) <= 120 else first[:117] + "..."
+
+
 class InputError(AudioFeedError):
     """One or more problems with the show's files; exit status 2."""
 

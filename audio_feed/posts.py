@@ -34,6 +34,7 @@ from .errors import (
     expected,
     illegal_characters,
     illegal_line,
+    library_error,
 )
 from .images import image_problem, inspect
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
@@ -167,7 +168,12 @@ def _date(value: Any, reading: Reading) -> dt.datetime | None:
     if when is None:
         reading.refuse("an ISO 8601 date", value)
         return None
-    return when.astimezone(dt.UTC)
+    try:
+        return when.astimezone(dt.UTC)
+    except OverflowError:
+        # 0001-01-01 east of UTC or 9999-12-31 west of it has no UTC instant Python holds.
+        reading.refuse("an ISO 8601 date between the years 1 and 9999 in UTC", value)
+        return None
 
 
 _DATE_REQUIRED = "an ISO 8601 date (date, post_date or email_sent_at)"
@@ -487,6 +493,9 @@ def _sidecar_chapters(root: Path, source: Path, problems: Problems
             problems.add(js, None, described(
                 "valid JSON", f"a syntax error at line {e.lineno}, column {e.colno}: {e.msg}"))
             return ()
+        except (ValueError, RecursionError) as e:
+            problems.add(js, None, described("valid JSON", library_error(e)))
+            return ()
         chapters: list[Chapter] | None
         try:
             chapters = [Chapter(float(c["startTime"]), c["title"]) for c in data["chapters"]]
@@ -706,6 +715,11 @@ def _parse(source: Path, text: str, problems: Problems) -> tuple[dict[Any, Any],
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         problems.add(source, "front matter", f"expected valid YAML, got a syntax error{where}: "
                      f"{problem}")
+        return None
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as e:
+        # PyYAML's constructors raise these for explicit tags on bad values (!!int abc,
+        # !!timestamp 2026-02-30, !!bool maybe) and for nesting past the recursion limit.
+        problems.add(source, "front matter", described("valid YAML", library_error(e)))
         return None
     if handler.raw is not None and not isinstance(handler.raw, dict):
         problems.add(source, "front matter", described(

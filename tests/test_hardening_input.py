@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from audio_feed import build, config, ffmpeg, posts, text
+from audio_feed import build, config, ffmpeg, posts, published, text
 from audio_feed.errors import InputError, Problems
 from audio_feed.writer import DuplicateOutput, SiteWriter
 
@@ -426,3 +426,29 @@ def test_a_stem_too_long_for_its_audio_name_is_refused(tiny_show: Path, run: Run
     assert line.startswith(
         f"episodes/{name}: expected a post file name of at most 200 bytes (its audio file "
         f"adds a version to it, and file names stop at 255), got 'ééé")
+
+
+# --- every parser of user input refuses bad data in one line -------------------------
+
+def test_empty_base_url_option_is_refused(tiny_show: Path, run: Run) -> None:
+    result = run("check", tiny_show, "--base-url", "")
+    assert result.exit_code == 2
+    assert errors(result.stderr) == [
+        "podcast.toml: --base-url: expected an http:// or https:// URL, got ''"]
+
+
+def test_out_below_a_file_names_out(tiny_show: Path, tmp_path: Path, run: Run) -> None:
+    (tmp_path / "afile").write_text("x\n")
+    result = run("build", tiny_show, "--out", tmp_path / "afile" / "site")
+    assert result.exit_code == 2
+    assert errors(result.stderr)[0].startswith("--out: expected a folder path whose parents")
+
+
+@pytest.mark.parametrize("number", ["\u00b2", "\u0663", "1" * 5000])
+def test_feed_fallback_reads_only_ascii_episode_numbers(tmp_path: Path, number: str) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<rss xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>'
+        "<generator>audio-feed</generator><item><guid>g</guid>"
+        f"<itunes:episode>{number}</itunes:episode></item></channel></rss>", "utf-8")
+    assert published.from_feed(feed)["g"].number is None
