@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .text import control_characters, first_illegal_line
+from .text import control_characters, first_illegal_line, one_line
 
 ILLEGAL_TEXT = "text without control characters"
 """What every string read from the show must be (see ``text.control_characters``)."""
@@ -48,7 +48,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}: {self.field}: " if self.field else f"{self.path}: "
-        return where + self.message
+        # Paths, fields and values come from the user: escaped, no input can start a
+        # line of its own (such as a forged "error:" line).
+        return one_line(where + self.message)
 
 
 def expected(what: str, found: object) -> str:

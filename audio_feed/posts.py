@@ -336,7 +336,10 @@ def stem_problem(stem: str) -> str | None:
     Every output path of a post is derived from its stem, so the stem must be one
     path segment that stays in its folder and means the same in a URL.
     """
-    if not stem or stem.startswith(".") or _STEM_CHARS.search(stem) or control_characters(stem):
+    # Line breaks of any kind (\n, U+2028, U+0085) and other invisible characters
+    # (tab, U+200B) would split or hide the name in the site's marker and in messages.
+    invisible = any(not c.isprintable() and c != " " for c in stem)
+    if not stem or stem.startswith(".") or _STEM_CHARS.search(stem) or invisible:
         return ("a post file name that can name a page: not starting with a dot, "
                 "without / \\ ? # % or control characters")
     if len(stem.encode("utf-8")) > MAX_STEM_BYTES:

@@ -452,3 +452,34 @@ def test_feed_fallback_reads_only_ascii_episode_numbers(tmp_path: Path, number: 
         "<generator>audio-feed</generator><item><guid>g</guid>"
         f"<itunes:episode>{number}</itunes:episode></item></channel></rss>", "utf-8")
     assert published.from_feed(feed)["g"].number is None
+
+
+# --- names that break lines --------------------------------------------------------
+
+@pytest.mark.parametrize("ch", ["\n", "\r", "\t", "\u2028", "\u2029", "\x85", "\x0b",
+                                "\u200b", "\xa0"])
+def test_stems_with_line_breaks_or_invisible_characters(ch: str) -> None:
+    assert posts.stem_problem(f"a{ch}b") is not None
+
+
+@pytest.mark.parametrize("ch", ["\n", "\r", "\u2028", "\u2029", "\x85", "\x1e", "\x0c"])
+def test_no_message_spans_two_lines(ch: str) -> None:
+    from audio_feed.errors import Problem
+    line = str(Problem(f"episodes/a{ch}b.md", f"k{ch}ey", f"expected x, got y{ch}z"))
+    assert len(line.splitlines()) == 1 and ch not in line
+
+
+def test_a_key_cannot_forge_an_error_line(tiny_show: Path, run: Run) -> None:
+    one = tiny_show / "episodes/one.md"
+    one.write_text(one.read_text().replace(
+        "date: 2026-01-05", 'date: 2026-01-05\n"a\\nerror: fake": 1\nx: {"b\\u2028c": "\\x01"}'))
+    result = run("check", tiny_show)
+    assert not any(ln.startswith("error: fake") for ln in result.stderr.splitlines())
+    assert result.stderr.splitlines() == result.stderr.split("\n")[:-1]
+    assert "warning: episodes/one.md: a\\nerror: fake: unknown" in result.stderr
+
+
+def test_marker_splits_only_at_the_newlines_it_wrote(tmp_path: Path) -> None:
+    from audio_feed.writer import MARKER, MARKER_LINE, marked_files
+    (tmp_path / MARKER).write_text(MARKER_LINE + "a\u2028b.html\nc\x85d.mp3\n", "utf-8")
+    assert marked_files(tmp_path) == {"a\u2028b.html", "c\x85d.mp3"}
