@@ -18,7 +18,15 @@ from typing import Any
 from . import images, tags
 from .categories import CATEGORIES
 from .constants import DESCRIPTION_MAX_BYTES, FUNDING_TEXT_MAX_CHARS, LANGUAGE, SHOW_TYPES
-from .errors import Problems, described, expected, illegal_characters, library_error
+from .errors import (
+    URL_ENCODED,
+    Problems,
+    described,
+    expected,
+    illegal_characters,
+    library_error,
+)
+from .lint.parse import unencoded
 from .model import AudioSettings, Show
 from .text import control_characters, did_you_mean
 
@@ -239,6 +247,10 @@ def _base_url(v: dict[str, Any], base_url: str | None, problems: Problems,
     if norm is None and (url or base_url is not None):
         field = "--base-url" if base_url is not None else "base_url"
         problems.add(path, field, expected("an http:// or https:// URL", url))
+    elif norm is not None and unencoded(norm):
+        problems.add(path, "--base-url" if base_url is not None else "base_url",
+                     expected(URL_ENCODED, url))
+        return None
     return norm
 
 
@@ -265,6 +277,8 @@ def _check_choices(v: dict[str, Any], problems: Problems, path: Path) -> None:
     for key in ("link", "funding_url", "new_feed_url"):
         if key in v and normalise_base_url(v[key]) is None:
             problems.add(path, key, expected("an http:// or https:// URL", v[key]))
+        elif key in v and unencoded(v[key]):
+            problems.add(path, key, expected(URL_ENCODED, v[key]))
 
 
 def _is_uuid(value: str) -> bool:

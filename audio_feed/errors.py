@@ -13,6 +13,7 @@ these at the boundary of the module that wraps the library.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from .text import control_characters, first_illegal_line, one_line
 
 ILLEGAL_TEXT = "text without control characters"
 """What every string read from the show must be (see ``text.control_characters``)."""
+URL_ENCODED = "a URL with its special characters percent-encoded"
+"""What a URL written into the feed must be: apps (and lint) refuse any other."""
 
 
 class AudioFeedError(Exception):
@@ -33,8 +36,25 @@ class AudioFeedError(Exception):
         return [str(self)]
 
 
+def _bounded_repr() -> reprlib.Repr:
+    r = reprlib.Repr()
+    r.maxlevel, r.maxdict, r.maxlist, r.maxtuple, r.maxset = 3, 4, 4, 4, 4
+    r.maxstring, r.maxother, r.maxlong = 80, 80, 80
+    return r
+
+
+_REPR = _bounded_repr()
+"""Shows a container to a bounded depth and width: YAML aliases can expand a short
+post into millions of values ("billion laughs"), and str() would walk them all."""
+
+
 def _short(value: object, limit: int = 60) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        text = repr(value[: limit * 4])
+    elif isinstance(value, list | tuple | dict | set | frozenset):
+        text = _REPR.repr(value)
+    else:
+        text = str(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

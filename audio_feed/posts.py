@@ -28,6 +28,7 @@ from .config import inside_show
 from .constants import EPISODE_TYPES
 from .errors import (
     ILLEGAL_TEXT,
+    URL_ENCODED,
     Problem,
     Problems,
     described,
@@ -37,6 +38,7 @@ from .errors import (
     library_error,
 )
 from .images import image_problem, inspect
+from .lint.parse import unencoded
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
 from .text import control_characters, did_you_mean, hms, parse_hms, summary
 
@@ -93,7 +95,12 @@ def _text(value: Any, reading: Reading) -> str | None:
 def _post_id(value: Any, reading: Reading) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)  # an id exported as a number
-    return _text(value, reading)
+    text = _text(value, reading)
+    # A GUID that looks like a URL is written as one, where it must be encoded.
+    if text is not None and re.match(r"(?i)https?://", text) and unencoded(text):
+        reading.refuse(URL_ENCODED, text)
+        return None
+    return text
 
 
 def _one_of(choices: tuple[str, ...]) -> Callable[[Any, Reading], str | None]:
@@ -108,9 +115,9 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any, Reading], str | None]:
 def _whole(lowest: int) -> Callable[[Any, Reading], int | None]:
     def parse(value: Any, reading: Reading) -> int | None:
         if value is None or (isinstance(value, int) and not isinstance(value, bool)
-                             and value >= lowest):
+                             and lowest <= value <= MAX_NUMBER):
             return value
-        reading.refuse(f"a whole number from {lowest}", value)
+        reading.refuse(f"a whole number from {lowest} to {MAX_NUMBER}", value)
         return None
     return parse
 
@@ -157,6 +164,9 @@ def _http_url(value: Any, reading: Reading) -> str | None:
     text = _text(value, reading)
     if text is not None and not _is_http_url(text):
         reading.refuse("an http:// or https:// URL", text)
+        return None
+    if text is not None and unencoded(text):
+        reading.refuse(URL_ENCODED, text)
         return None
     return text
 
@@ -231,6 +241,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 DATE_FIELDS = tuple(f.name for f in FIELDS if f.attribute == "date")
 """The date fields, most preferred first."""
 MAX_STEM_BYTES = 200
+MAX_NUMBER = 65535
+"""The largest episode or season number: MP4's track number holds 16 bits."""
+MAX_CHAPTERS = 255
+"""The most chapters: an ID3 table of contents (CTOC) counts its entries in one byte."""
 _STEM_CHARS = re.compile(r"[/\\?#%]")
 
 
@@ -448,9 +462,14 @@ def parse_chapter_lines(lines: list[Any], problems: Problems, path: Path,
 
 def _ascending(chapters: list[Chapter], problems: Problems, path: Path, field: str,
                quote: list[Any] | None = None) -> tuple[Chapter, ...]:
+    if len(chapters) > MAX_CHAPTERS:
+        problems.add(path, field, expected(f"at most {MAX_CHAPTERS} chapters (the most an "
+                                           "ID3 table of contents holds)", len(chapters)))
+        return ()
     for n in range(1, len(chapters)):
-        if chapters[n].start <= chapters[n - 1].start:
-            what = f"a time after {hms(chapters[n - 1].start)}"
+        # Tags store chapter starts in whole milliseconds: closer starts would collide.
+        if round(chapters[n].start * 1000) <= round(chapters[n - 1].start * 1000):
+            what = f"a time at least 1 ms after {hms(chapters[n - 1].start)}"
             if quote is not None:
                 problems.add(path, f"{field}[{n + 1}]", expected(what, quote[n]))
             else:
@@ -609,6 +628,10 @@ def _sections(root: Path, folder: Path, source: Path, problems: Problems, requir
                 "a folder with numbered audio files (01-*.mp3, 02-*.mp3, ...)",
                 f"no audio files in {problems.rel(folder)}"))
         return None, ()
+    if len(files) > MAX_CHAPTERS:
+        problems.add(folder, None, expected(f"at most {MAX_CHAPTERS} section files (each "
+                                            "is a chapter)", len(files)))
+        return None, ()
     bad = False
     for f in files:
         # The file name becomes a chapter title: it must be text every output can carry.
@@ -687,6 +710,12 @@ def _place_image(root: Path, source: Path, src: str, images: list[Image],
     target, why = local_image(root, source, src)
     if target is None:
         problems.add(source, field, why)
+        return None
+    if len(target.name.encode("utf-8")) > MAX_STEM_BYTES:
+        # A clash adds "N-" to the placed name, and file names stop at 255 bytes.
+        problems.add(source, field, described(
+            f"an image file name of at most {MAX_STEM_BYTES} bytes",
+            f"a name of {len(target.name.encode('utf-8'))} bytes"))
         return None
     for known in images:
         if known.source == target:
@@ -937,6 +966,9 @@ def _cover(root: Path, source: Path, meta: dict[str, Any], images: list[Image],
     if _is_remote(value):
         if not _is_http_url(value):
             problems.add(source, "cover_image", expected("an http:// or https:// URL", value))
+            return None
+        if unencoded(value):
+            problems.add(source, "cover_image", expected(URL_ENCODED, value))
             return None
         return value
     target, _ = local_image(root, source, value)

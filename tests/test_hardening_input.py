@@ -483,3 +483,45 @@ def test_marker_splits_only_at_the_newlines_it_wrote(tmp_path: Path) -> None:
     from audio_feed.writer import MARKER, MARKER_LINE, marked_files
     (tmp_path / MARKER).write_text(MARKER_LINE + "a\u2028b.html\nc\x85d.mp3\n", "utf-8")
     assert marked_files(tmp_path) == {"a\u2028b.html", "c\x85d.mp3"}
+
+
+def _laughs(levels: int) -> str:
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"l{n}: &l{n} [" + ",".join([f"*l{n - 1}"] * 10) + "]" for n in range(1, levels)]
+    return "\n".join(lines) + f"\ntitle: *l{levels - 1}\n"
+
+
+def test_billion_laughs_in_front_matter_costs_no_more_than_its_text(
+        tiny_show: Path, run: Run) -> None:
+    import tracemalloc
+    one = tiny_show / "episodes/one.md"
+    one.write_text(one.read_text().replace('title: "One"\n', _laughs(9)))
+    tracemalloc.start()
+    try:
+        result = run("check", tiny_show)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 2
+    assert errors(result.stderr)[0].startswith("episodes/one.md: title: expected text, got [[")
+    assert peak < 20 * 1024 * 1024
+
+
+def test_long_image_names_are_refused_at_check(tiny_show: Path, run: Run) -> None:
+    name = "a" * 197 + ".png"  # 201 bytes: a clash would prefix "1-" up to the limit
+    write_artwork(tiny_show / "episodes" / name)
+    one = tiny_show / "episodes/one.md"
+    one.write_text(one.read_text().replace("Hello listeners.", f"![x]({name})"))
+    assert errors(run("check", tiny_show).stderr) == [
+        "episodes/one.md: body: expected an image file name of at most 200 bytes, "
+        "got a name of 201 bytes"]
+
+
+def test_an_m4a_holding_only_video_is_not_audio(tiny_show: Path, run: Run) -> None:
+    eps = tiny_show / "episodes"
+    (eps / "three.m4a").unlink()
+    subprocess.run([ffmpeg.exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
+                    "-i", "color=c=black:s=16x16:d=1", "-c:v", "mpeg4", "-an",
+                    "-f", "mp4", str(eps / "three.m4a")], check=True)
+    assert errors(run("check", tiny_show).stderr) == [
+        "episodes/three.m4a: expected audio, got a file without an audio stream"]
