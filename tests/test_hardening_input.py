@@ -525,3 +525,16 @@ def test_an_m4a_holding_only_video_is_not_audio(tiny_show: Path, run: Run) -> No
                     "-f", "mp4", str(eps / "three.m4a")], check=True)
     assert errors(run("check", tiny_show).stderr) == [
         "episodes/three.m4a: expected audio, got a file without an audio stream"]
+
+
+def test_more_section_files_than_chapters_a_table_holds(tiny_show: Path, run: Run) -> None:
+    eps = tiny_show / "episodes"
+    folder = eps / "parts"
+    folder.mkdir()
+    for n in range(256):  # refused by count, before any file is read
+        (folder / f"{n:03d}-part.mp3").write_bytes(b"")
+    two = eps / "two.md"
+    two.write_text(two.read_text().replace("date: 2026-01-12",
+                                           "date: 2026-01-12\naudio: episodes/parts"))
+    assert errors(run("check", tiny_show).stderr) == [
+        "episodes/parts: expected at most 255 section files (each is a chapter), got 256"]
