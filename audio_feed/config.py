@@ -18,7 +18,15 @@ from typing import Any
 from . import images, tags
 from .categories import CATEGORIES
 from .constants import DESCRIPTION_MAX_BYTES, FUNDING_TEXT_MAX_CHARS, LANGUAGE, SHOW_TYPES
-from .errors import Problems, described, expected, illegal_characters
+from .errors import (
+    URL_ENCODED,
+    Problems,
+    described,
+    expected,
+    illegal_characters,
+    library_error,
+)
+from .lint.parse import unencoded
 from .model import AudioSettings, Show, SpeakSettings
 from .text import control_characters, did_you_mean
 
@@ -240,6 +248,11 @@ def _read_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
     except tomllib.TOMLDecodeError as e:
         problems.add(path, None, f"expected valid TOML, got a syntax error: {e}")
         return None
+    except (ValueError, RecursionError) as e:
+        # tomllib raises these for values it parses but Python cannot hold, such as an
+        # integer past the digit limit or tables nested past the recursion limit.
+        problems.add(path, None, described("valid TOML", library_error(e)))
+        return None
 
 
 def _base_url(v: dict[str, Any], base_url: str | None, problems: Problems,
@@ -247,9 +260,14 @@ def _base_url(v: dict[str, Any], base_url: str | None, problems: Problems,
     """The base URL, from --base-url when given, else from the file; normalised."""
     url = base_url if base_url is not None else v.get("base_url", "")
     norm = normalise_base_url(url) if url else None
-    if url and norm is None:
+    # An empty --base-url is a value too: refuse it rather than fall through to no URL.
+    if norm is None and (url or base_url is not None):
         field = "--base-url" if base_url is not None else "base_url"
         problems.add(path, field, expected("an http:// or https:// URL", url))
+    elif norm is not None and unencoded(norm):
+        problems.add(path, "--base-url" if base_url is not None else "base_url",
+                     expected(URL_ENCODED, url))
+        return None
     return norm
 
 
@@ -276,6 +294,8 @@ def _check_choices(v: dict[str, Any], problems: Problems, path: Path) -> None:
     for key in ("link", "funding_url", "new_feed_url"):
         if key in v and normalise_base_url(v[key]) is None:
             problems.add(path, key, expected("an http:// or https:// URL", v[key]))
+        elif key in v and unencoded(v[key]):
+            problems.add(path, key, expected(URL_ENCODED, v[key]))
 
 
 def _is_uuid(value: str) -> bool:

@@ -13,14 +13,17 @@ these at the boundary of the module that wraps the library.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .text import control_characters, first_illegal_line
+from .text import control_characters, first_illegal_line, one_line
 
 ILLEGAL_TEXT = "text without control characters"
 """What every string read from the show must be (see ``text.control_characters``)."""
+URL_ENCODED = "a URL with its special characters percent-encoded"
+"""What a URL written into the feed must be: apps (and lint) refuse any other."""
 
 
 class AudioFeedError(Exception):
@@ -33,8 +36,25 @@ class AudioFeedError(Exception):
         return [str(self)]
 
 
+def _bounded_repr() -> reprlib.Repr:
+    r = reprlib.Repr()
+    r.maxlevel, r.maxdict, r.maxlist, r.maxtuple, r.maxset = 3, 4, 4, 4, 4
+    r.maxstring, r.maxother, r.maxlong = 80, 80, 80
+    return r
+
+
+_REPR = _bounded_repr()
+"""Shows a container to a bounded depth and width: YAML aliases can expand a short
+post into millions of values ("billion laughs"), and str() would walk them all."""
+
+
 def _short(value: object, limit: int = 60) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        text = repr(value[: limit * 4])
+    elif isinstance(value, list | tuple | dict | set | frozenset):
+        text = _REPR.repr(value)
+    else:
+        text = str(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -48,7 +68,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}: {self.field}: " if self.field else f"{self.path}: "
-        return where + self.message
+        # Paths, fields and values come from the user: escaped, no input can start a
+        # line of its own (such as a forged "error:" line).
+        return one_line(where + self.message)
 
 
 def expected(what: str, found: object) -> str:
@@ -73,6 +95,19 @@ def illegal_line(text: str) -> str | None:
     found = first_illegal_line(text)
     return None if found is None else described(ILLEGAL_TEXT,
                                                 f"{found[1]} on line {found[0]}")
+
+
+def library_error(error: BaseException) -> str:
+    """What a parsing library's own exception says, for data it could not take: the
+    first line of its message, or the exception's kind when it says nothing useful."""
+    if isinstance(error, RecursionError):
+        return "values nested too deeply"
+    first = (str(error).splitlines() or [""])[0].strip()
+    if "integer string conversion" in first:
+        return "a number with too many digits"
+    if isinstance(error, KeyError) or not first:
+        return f"a value it cannot read ({type(error).__name__})"
+    return first if len(first) <= 120 else first[:117] + "..."
 
 
 class InputError(AudioFeedError):

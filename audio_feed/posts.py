@@ -28,14 +28,17 @@ from .config import inside_show, pronunciations
 from .constants import EPISODE_TYPES
 from .errors import (
     ILLEGAL_TEXT,
+    URL_ENCODED,
     Problem,
     Problems,
     described,
     expected,
     illegal_characters,
     illegal_line,
+    library_error,
 )
 from .images import image_problem, inspect
+from .lint.parse import unencoded
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
 from .speak import timing
 from .text import control_characters, did_you_mean, hms, parse_hms, summary
@@ -93,7 +96,12 @@ def _text(value: Any, reading: Reading) -> str | None:
 def _post_id(value: Any, reading: Reading) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)  # an id exported as a number
-    return _text(value, reading)
+    text = _text(value, reading)
+    # A GUID that looks like a URL is written as one, where it must be encoded.
+    if text is not None and re.match(r"(?i)https?://", text) and unencoded(text):
+        reading.refuse(URL_ENCODED, text)
+        return None
+    return text
 
 
 def _one_of(choices: tuple[str, ...]) -> Callable[[Any, Reading], str | None]:
@@ -108,9 +116,9 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any, Reading], str | None]:
 def _whole(lowest: int) -> Callable[[Any, Reading], int | None]:
     def parse(value: Any, reading: Reading) -> int | None:
         if value is None or (isinstance(value, int) and not isinstance(value, bool)
-                             and value >= lowest):
+                             and lowest <= value <= MAX_NUMBER):
             return value
-        reading.refuse(f"a whole number from {lowest}", value)
+        reading.refuse(f"a whole number from {lowest} to {MAX_NUMBER}", value)
         return None
     return parse
 
@@ -158,6 +166,9 @@ def _http_url(value: Any, reading: Reading) -> str | None:
     if text is not None and not _is_http_url(text):
         reading.refuse("an http:// or https:// URL", text)
         return None
+    if text is not None and unencoded(text):
+        reading.refuse(URL_ENCODED, text)
+        return None
     return text
 
 
@@ -168,7 +179,12 @@ def _date(value: Any, reading: Reading) -> dt.datetime | None:
     if when is None:
         reading.refuse("an ISO 8601 date", value)
         return None
-    return when.astimezone(dt.UTC)
+    try:
+        return when.astimezone(dt.UTC)
+    except OverflowError:
+        # 0001-01-01 east of UTC or 9999-12-31 west of it has no UTC instant Python holds.
+        reading.refuse("an ISO 8601 date between the years 1 and 9999 in UTC", value)
+        return None
 
 
 def _pronounce(value: Any, reading: Reading) -> tuple[tuple[str, str], ...] | None:
@@ -234,6 +250,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 DATE_FIELDS = tuple(f.name for f in FIELDS if f.attribute == "date")
 """The date fields, most preferred first."""
 MAX_STEM_BYTES = 200
+MAX_NUMBER = 65535
+"""The largest episode or season number: MP4's track number holds 16 bits."""
+MAX_CHAPTERS = 255
+"""The most chapters: an ID3 table of contents (CTOC) counts its entries in one byte."""
 _STEM_CHARS = re.compile(r"[/\\?#%]")
 
 
@@ -339,7 +359,10 @@ def stem_problem(stem: str) -> str | None:
     Every output path of a post is derived from its stem, so the stem must be one
     path segment that stays in its folder and means the same in a URL.
     """
-    if not stem or stem.startswith(".") or _STEM_CHARS.search(stem) or control_characters(stem):
+    # Line breaks of any kind (\n, U+2028, U+0085) and other invisible characters
+    # (tab, U+200B) would split or hide the name in the site's marker and in messages.
+    invisible = any(not c.isprintable() and c != " " for c in stem)
+    if not stem or stem.startswith(".") or _STEM_CHARS.search(stem) or invisible:
         return ("a post file name that can name a page: not starting with a dot, "
                 "without / \\ ? # % or control characters")
     if len(stem.encode("utf-8")) > MAX_STEM_BYTES:
@@ -448,9 +471,14 @@ def parse_chapter_lines(lines: list[Any], problems: Problems, path: Path,
 
 def _ascending(chapters: list[Chapter], problems: Problems, path: Path, field: str,
                quote: list[Any] | None = None) -> tuple[Chapter, ...]:
+    if len(chapters) > MAX_CHAPTERS:
+        problems.add(path, field, expected(f"at most {MAX_CHAPTERS} chapters (the most an "
+                                           "ID3 table of contents holds)", len(chapters)))
+        return ()
     for n in range(1, len(chapters)):
-        if chapters[n].start <= chapters[n - 1].start:
-            what = f"a time after {hms(chapters[n - 1].start)}"
+        # Tags store chapter starts in whole milliseconds: closer starts would collide.
+        if round(chapters[n].start * 1000) <= round(chapters[n - 1].start * 1000):
+            what = f"a time at least 1 ms after {hms(chapters[n - 1].start)}"
             if quote is not None:
                 problems.add(path, f"{field}[{n + 1}]", expected(what, quote[n]))
             else:
@@ -495,6 +523,9 @@ def _sidecar_chapters(root: Path, source: Path, problems: Problems
         except json.JSONDecodeError as e:
             problems.add(js, None, described(
                 "valid JSON", f"a syntax error at line {e.lineno}, column {e.colno}: {e.msg}"))
+            return ()
+        except (ValueError, RecursionError) as e:
+            problems.add(js, None, described("valid JSON", library_error(e)))
             return ()
         chapters: list[Chapter] | None
         try:
@@ -606,6 +637,10 @@ def _sections(root: Path, folder: Path, source: Path, problems: Problems, requir
                 "a folder with numbered audio files (01-*.mp3, 02-*.mp3, ...)",
                 f"no audio files in {problems.rel(folder)}"))
         return None, ()
+    if len(files) > MAX_CHAPTERS:
+        problems.add(folder, None, expected(f"at most {MAX_CHAPTERS} section files (each "
+                                            "is a chapter)", len(files)))
+        return None, ()
     bad = False
     for f in files:
         # The file name becomes a chapter title: it must be text every output can carry.
@@ -685,6 +720,12 @@ def _place_image(root: Path, source: Path, src: str, images: list[Image],
     if target is None:
         problems.add(source, field, why)
         return None
+    if len(target.name.encode("utf-8")) > MAX_STEM_BYTES:
+        # A clash adds "N-" to the placed name, and file names stop at 255 bytes.
+        problems.add(source, field, described(
+            f"an image file name of at most {MAX_STEM_BYTES} bytes",
+            f"a name of {len(target.name.encode('utf-8'))} bytes"))
+        return None
     for known in images:
         if known.source == target:
             return urllib.parse.quote(known.target)
@@ -715,6 +756,11 @@ def _parse(source: Path, text: str, problems: Problems) -> tuple[dict[Any, Any],
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         problems.add(source, "front matter", f"expected valid YAML, got a syntax error{where}: "
                      f"{problem}")
+        return None
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as e:
+        # PyYAML's constructors raise these for explicit tags on bad values (!!int abc,
+        # !!timestamp 2026-02-30, !!bool maybe) and for nesting past the recursion limit.
+        problems.add(source, "front matter", described("valid YAML", library_error(e)))
         return None
     if handler.raw is not None and not isinstance(handler.raw, dict):
         problems.add(source, "front matter", described(
@@ -973,6 +1019,9 @@ def _cover(root: Path, source: Path, meta: dict[str, Any], images: list[Image],
     if _is_remote(value):
         if not _is_http_url(value):
             problems.add(source, "cover_image", expected("an http:// or https:// URL", value))
+            return None
+        if unencoded(value):
+            problems.add(source, "cover_image", expected(URL_ENCODED, value))
             return None
         return value
     target, _ = local_image(root, source, value)

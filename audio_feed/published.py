@@ -17,6 +17,7 @@ stands in for it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ RECORD_NAME = "audio-feed-published.json"
 VERSION = 2
 _ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 _ATOM = "{http://www.w3.org/2005/Atom}"
+_DIGITS = re.compile(r"[0-9]{1,9}")
+"""An episode number as the feed writes it: ASCII digits (str.isdigit takes "²")."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def read(root: Path, problems: Problems, out: Path | None = None) -> Record:
         return {}
     try:
         record = parse(json.loads(path.read_text("utf-8")))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         record = None
     if record is None:
         problems.add(path, None, "expected the JSON audio-feed wrote, got something else "
@@ -136,7 +139,7 @@ def from_feed(feed: Path) -> Record:
         record[guid] = Published(
             guid, unquote(link.rsplit("/", 1)[-1]) if "/episodes/" in link else None, None,
             unquote(url[len(base):]) if base and url.startswith(base) else None,
-            int(number) if number.isdigit() else None, item.findtext("title"))
+            int(number) if _DIGITS.fullmatch(number) else None, item.findtext("title"))
     return record
 
 

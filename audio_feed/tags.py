@@ -55,7 +55,19 @@ def audio_problem(path: Path) -> str | None:
             f"{path.suffix.lower()[1:].upper()})"
     if length <= 0:
         return "expected audio, got a file with no length"
+    if not has_audio_stream(path):
+        return "expected audio, got a file without an audio stream"
     return None
+
+
+def has_audio_stream(path: Path) -> bool:
+    """Whether mutagen finds an audio stream: an MP4 holding only video still has a
+    length, but no codec or channels, and ffmpeg finds nothing to encode."""
+    try:
+        info = mutagen.File(path).info
+    except (mutagen.MutagenError, OSError, ValueError, IndexError, KeyError, AttributeError):
+        return False
+    return getattr(info, "channels", 1) != 0 and getattr(info, "codec", "x") != ""
 
 
 class AudioReadError(Exception):

@@ -86,3 +86,10 @@ def summary(text: str, limit: int = 300) -> str:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + "…"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break and invisible character escaped as Python
+    writes it (\\n, \\u2028, \\x85), so that a message stays one line whatever the
+    user's input put into it; the plain space is kept."""
+    return "".join(c if c == " " or c.isprintable() else ascii(c)[1:-1] for c in text)

@@ -191,6 +191,11 @@ def check_out(root: Path, out: Path) -> None:
     if out == root or root.is_relative_to(out):
         raise InputError([Problem("--out", None, expected(
             "a folder outside the show's own files", str(out)))])
+    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        # A file where a parent folder should be: mkdir would fail with "File exists".
+        raise InputError([Problem("--out", None, expected(
+            "a folder path whose parents are folders", f"{out} (a file at {blocker})"))])
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise InputError([Problem(str(out), None, described(
             "a folder audio-feed can replace (--out)",

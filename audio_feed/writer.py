@@ -53,7 +53,8 @@ def marked_files(out: Path) -> set[str] | None:
         return None
     if not text.startswith(MARKER_LINE):
         return None
-    return set(text[len(MARKER_LINE):].splitlines())
+    # Split on "\n" alone, as written: splitlines also breaks at U+2028 and U+0085.
+    return set(text[len(MARKER_LINE):].split("\n")) - {""}
 
 
 def foreign_files(out: Path, ours: set[str]) -> list[str]:

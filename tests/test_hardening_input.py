@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from audio_feed import build, config, ffmpeg, posts, text
+from audio_feed import build, config, ffmpeg, posts, published, text
 from audio_feed.errors import InputError, Problems
 from audio_feed.writer import DuplicateOutput, SiteWriter
 
@@ -426,3 +426,115 @@ def test_a_stem_too_long_for_its_audio_name_is_refused(tiny_show: Path, run: Run
     assert line.startswith(
         f"episodes/{name}: expected a post file name of at most 200 bytes (its audio file "
         f"adds a version to it, and file names stop at 255), got 'ééé")
+
+
+# --- every parser of user input refuses bad data in one line -------------------------
+
+def test_empty_base_url_option_is_refused(tiny_show: Path, run: Run) -> None:
+    result = run("check", tiny_show, "--base-url", "")
+    assert result.exit_code == 2
+    assert errors(result.stderr) == [
+        "podcast.toml: --base-url: expected an http:// or https:// URL, got ''"]
+
+
+def test_out_below_a_file_names_out(tiny_show: Path, tmp_path: Path, run: Run) -> None:
+    (tmp_path / "afile").write_text("x\n")
+    result = run("build", tiny_show, "--out", tmp_path / "afile" / "site")
+    assert result.exit_code == 2
+    assert errors(result.stderr)[0].startswith("--out: expected a folder path whose parents")
+
+
+@pytest.mark.parametrize("number", ["\u00b2", "\u0663", "1" * 5000])
+def test_feed_fallback_reads_only_ascii_episode_numbers(tmp_path: Path, number: str) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<rss xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>'
+        "<generator>audio-feed</generator><item><guid>g</guid>"
+        f"<itunes:episode>{number}</itunes:episode></item></channel></rss>", "utf-8")
+    assert published.from_feed(feed)["g"].number is None
+
+
+# --- names that break lines --------------------------------------------------------
+
+@pytest.mark.parametrize("ch", ["\n", "\r", "\t", "\u2028", "\u2029", "\x85", "\x0b",
+                                "\u200b", "\xa0"])
+def test_stems_with_line_breaks_or_invisible_characters(ch: str) -> None:
+    assert posts.stem_problem(f"a{ch}b") is not None
+
+
+@pytest.mark.parametrize("ch", ["\n", "\r", "\u2028", "\u2029", "\x85", "\x1e", "\x0c"])
+def test_no_message_spans_two_lines(ch: str) -> None:
+    from audio_feed.errors import Problem
+    line = str(Problem(f"episodes/a{ch}b.md", f"k{ch}ey", f"expected x, got y{ch}z"))
+    assert len(line.splitlines()) == 1 and ch not in line
+
+
+def test_a_key_cannot_forge_an_error_line(tiny_show: Path, run: Run) -> None:
+    one = tiny_show / "episodes/one.md"
+    one.write_text(one.read_text().replace(
+        "date: 2026-01-05", 'date: 2026-01-05\n"a\\nerror: fake": 1\nx: {"b\\u2028c": "\\x01"}'))
+    result = run("check", tiny_show)
+    assert not any(ln.startswith("error: fake") for ln in result.stderr.splitlines())
+    assert result.stderr.splitlines() == result.stderr.split("\n")[:-1]
+    assert "warning: episodes/one.md: a\\nerror: fake: unknown" in result.stderr
+
+
+def test_marker_splits_only_at_the_newlines_it_wrote(tmp_path: Path) -> None:
+    from audio_feed.writer import MARKER, MARKER_LINE, marked_files
+    (tmp_path / MARKER).write_text(MARKER_LINE + "a\u2028b.html\nc\x85d.mp3\n", "utf-8")
+    assert marked_files(tmp_path) == {"a\u2028b.html", "c\x85d.mp3"}
+
+
+def _laughs(levels: int) -> str:
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"l{n}: &l{n} [" + ",".join([f"*l{n - 1}"] * 10) + "]" for n in range(1, levels)]
+    return "\n".join(lines) + f"\ntitle: *l{levels - 1}\n"
+
+
+def test_billion_laughs_in_front_matter_costs_no_more_than_its_text(
+        tiny_show: Path, run: Run) -> None:
+    import tracemalloc
+    one = tiny_show / "episodes/one.md"
+    one.write_text(one.read_text().replace('title: "One"\n', _laughs(9)))
+    tracemalloc.start()
+    try:
+        result = run("check", tiny_show)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 2
+    assert errors(result.stderr)[0].startswith("episodes/one.md: title: expected text, got [[")
+    assert peak < 20 * 1024 * 1024
+
+
+def test_long_image_names_are_refused_at_check(tiny_show: Path, run: Run) -> None:
+    name = "a" * 197 + ".png"  # 201 bytes: a clash would prefix "1-" up to the limit
+    write_artwork(tiny_show / "episodes" / name)
+    one = tiny_show / "episodes/one.md"
+    one.write_text(one.read_text().replace("Hello listeners.", f"![x]({name})"))
+    assert errors(run("check", tiny_show).stderr) == [
+        "episodes/one.md: body: expected an image file name of at most 200 bytes, "
+        "got a name of 201 bytes"]
+
+
+def test_an_m4a_holding_only_video_is_not_audio(tiny_show: Path, run: Run) -> None:
+    eps = tiny_show / "episodes"
+    (eps / "three.m4a").unlink()
+    subprocess.run([ffmpeg.exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
+                    "-i", "color=c=black:s=16x16:d=1", "-c:v", "mpeg4", "-an",
+                    "-f", "mp4", str(eps / "three.m4a")], check=True)
+    assert errors(run("check", tiny_show).stderr) == [
+        "episodes/three.m4a: expected audio, got a file without an audio stream"]
+
+
+def test_more_section_files_than_chapters_a_table_holds(tiny_show: Path, run: Run) -> None:
+    eps = tiny_show / "episodes"
+    folder = eps / "parts"
+    folder.mkdir()
+    for n in range(256):  # refused by count, before any file is read
+        (folder / f"{n:03d}-part.mp3").write_bytes(b"")
+    two = eps / "two.md"
+    two.write_text(two.read_text().replace("date: 2026-01-12",
+                                           "date: 2026-01-12\naudio: episodes/parts"))
+    assert errors(run("check", tiny_show).stderr) == [
+        "episodes/parts: expected at most 255 section files (each is a chapter), got 256"]
