@@ -53,6 +53,8 @@ class BuildOptions:
     reporter: Reporter = field(default_factory=Reporter)
     skip_if_unchanged: bool = True
     """Return at once when nothing the last build read or wrote has moved."""
+    save_record: bool = True
+    """Save the published record; a preview (build --serve) publishes nothing."""
     cache_dir: Path | None = None
     predict_windows: tuple[int, float] = (PREDICT_WINDOWS, PREDICT_SECONDS)
     """How many windows of how many seconds the level prediction listens to."""
@@ -109,7 +111,8 @@ def build_loaded(showplan: ShowPlan, out: Path, options: BuildOptions) -> BuildR
                      options.allow_guid_change)
     report = BuildReport(out, showplan)
     renders = renderer.render_all(plan.jobs, report)
-    written = write_site(plan, renders, renderer, out, options.strict)
+    written = write_site(plan, renders, renderer, out, options.strict,
+                         save_record=options.save_record)
     report.pages, report.findings = written.pages, written.findings
     report.changed, report.removed = written.changed, written.removed
     return report

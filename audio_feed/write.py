@@ -37,7 +37,7 @@ class Written:
 
 
 def write_site(plan: Plan, renders: dict[str, Render], cache: RenderCache, out: Path,
-               strict: bool) -> Written:
+               strict: bool, save_record: bool = True) -> Written:
     """Write every page, audio file and the feed, lint them, then swap the site in."""
     show = plan.show.show
     writer = SiteWriter(out)
@@ -60,7 +60,8 @@ def write_site(plan: Plan, renders: dict[str, Render], cache: RenderCache, out: 
         # The record goes first: a site published without its GUID guard
         # would let the next build hand a published URL to another episode.
         writer.prepare()
-        _save_published(show.root, plan.record)
+        if save_record:
+            _save_published(show.root, plan.record)
         writer.commit()
     except BaseException:
         writer.abort()
