@@ -161,9 +161,13 @@ def _save_published(root: Path, record: bytes) -> None:
                                  f"{e.strerror or e}; the previous site was left as it was") from e
 
 
-SITE_LAYOUT = ("feed.xml", "index.html", "style.css", "artwork.png", "artwork.jpg", "audio/",
-               "episodes/")
-"""What an older audio-feed, which wrote no marker, put in a site."""
+SITE_LAYOUT = re.compile(
+    r"feed\.xml|index\.html|style\.css|artwork\.(png|jpg)"
+    r"|audio/[^/.][^/]*-[0-9a-f]{10}\.(mp3|m4a)"
+    r"|episodes/[^/.][^/]*/(index\.html|transcript\.html|chapters\.json|transcript\.vtt"
+    r"|images/[^/.][^/]*\.(?i:png|jpe?g|gif|webp))")
+"""Every name an older audio-feed, which wrote no marker, gave a file in a site: exact
+names, so that a user's 'index.html.orig' or 'audio/master.wav' is never taken for ours."""
 
 
 def _migrated(root: Path, out: Path) -> set[str] | None:
@@ -184,7 +188,7 @@ def _migrated(root: Path, out: Path) -> set[str] | None:
     if not re.search(r"<generator>\s*audio-feed\b", head):
         return None
     return {f.relative_to(out).as_posix() for f in noop.files_under(out)
-            if f.relative_to(out).as_posix().startswith(SITE_LAYOUT)}
+            if SITE_LAYOUT.fullmatch(f.relative_to(out).as_posix())}
 
 
 def check_out(root: Path, out: Path) -> None:

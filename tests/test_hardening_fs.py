@@ -150,6 +150,23 @@ def test_site_of_an_older_audio_feed_is_accepted(tiny_show: Path, tmp_path: Path
     assert (out / "thesis.docx").read_bytes() == b"four years of work"
 
 
+@pytest.mark.parametrize("name", ["index.html.orig", "feed.xml.bak", "style.css~",
+                                  "audio/2019-live-show-master.wav", "audio/notes.mp3",
+                                  "episodes/extras/press-kit.pdf", "episodes/one/notes.txt",
+                                  "episodes/one/images/deck.pdf", "artwork.png.psd"])
+def test_an_unmarked_site_with_a_file_audio_feed_never_names_so_is_refused(
+        tiny_show: Path, tmp_path: Path, run: Run, name: str) -> None:
+    """Only exact names audio-feed writes vouch for an unmarked folder, not a prefix."""
+    out = tmp_path / "site"
+    built(run, tiny_show, out)
+    (out / MARKER).unlink()
+    shutil.rmtree(tiny_show / CACHE_NAME / "builds")
+    (out / name).parent.mkdir(parents=True, exist_ok=True)
+    (out / name).write_bytes(b"the user's own")
+    assert f"got {name!r}" in one_error(run("build", tiny_show, "--out", out), 2)
+    assert (out / name).read_bytes() == b"the user's own"
+
+
 # -- 3. leftovers of killed builds -------------------------------------------------
 
 def test_stale_temporary_sites_are_removed(tiny_show: Path, tmp_path: Path, run: Run) -> None:
