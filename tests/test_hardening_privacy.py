@@ -84,3 +84,40 @@ def test_a_public_posts_own_recording_named_by_a_paid_post_stays_public(
                                              'audio: "episodes/one.mp3"\n---\nMembers'))
     result = run("check", tiny_show)
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("key", [False, True])
+@pytest.mark.parametrize(("name", "target", "error"), [
+    ("style.css", "/etc/passwd", "expected templates inside the show folder, got 'style.css', "
+     "a link to a file outside it"),
+    ("style.css", "../episodes/paid.md", "expected a file no paid post or draft owns, "
+     "got 'episodes/paid.md'"),
+    ("base.html", "../episodes/paid.mp3", "expected a file no paid post or draft owns, "
+     "got 'episodes/paid.mp3'"),
+])
+def test_a_template_linked_out_of_the_show_or_to_a_paid_file_is_refused(
+        tiny_show: Path, run: Run, tmp_path: Path, key: bool, name: str, target: str,
+        error: str) -> None:
+    """The default templates/ folder (no key) follows the same rule as a named one."""
+    (tiny_show / "templates").mkdir()
+    os.symlink(target, tiny_show / "templates" / name)
+    if key:
+        toml = tiny_show / "podcast.toml"
+        toml.write_text(toml.read_text() + 'templates = "templates"\n')
+    for cmd in (("check", tiny_show), ("build", tiny_show, "--out", tmp_path / "site")):
+        result = run(*cmd)
+        assert result.exit_code == 2, result.output
+        assert f"error: podcast.toml: templates: {error}" in result.output.splitlines()
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_default_templates_folder_linked_out_of_the_show_is_refused(
+        tiny_show: Path, run: Run, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "style.css").write_text("body {}\n")
+    os.symlink(outside, tiny_show / "templates")
+    result = run("check", tiny_show)
+    assert result.exit_code == 2, result.output
+    assert ("error: podcast.toml: templates: expected a folder inside the show, got "
+            "'templates'") in result.output.splitlines()
