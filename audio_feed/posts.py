@@ -243,7 +243,19 @@ class _FrontMatter(YAMLHandler):
 
 
 class _TextDates(yaml.SafeLoader):
-    pass
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # A repeated key silently wins over the first: 'audience: only_paid' and a
+        # later 'audience: everyone' would publish a paid post.
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node.value, str):
+                continue
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"the key {key_node.value!r} a second time (give each key once)",
+                    problem_mark=key_node.start_mark)
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
 
 
 _TextDates.yaml_implicit_resolvers = {
@@ -748,11 +760,30 @@ def _parse(source: Path, text: str, problems: Problems) -> tuple[dict[Any, Any],
     return dict(handler.raw or {}), post.content
 
 
+_PRIVACY_KEYS = ("draft", "audience", "visibility", "is_published")
+_FOREIGN_PRIVACY = ("published", "status")
+"""Other tools' keys for keeping a post private: ignoring one would publish the post."""
+
+
 def _warn_unknown(meta: dict[Any, Any], problems: Problems, source: Path) -> None:
     for key in meta:
-        if isinstance(key, str) and key not in _KNOWN and not control_characters(key):
+        if not isinstance(key, str) or key in _KNOWN or control_characters(key):
+            continue
+        folded = re.sub(r"[\s_-]", "", key.casefold())
+        ours = next((k for k in _PRIVACY_KEYS if k.replace("_", "") == folded), None)
+        if ours is not None:
+            problems.add(source, key, expected(f"{ours} (audio-feed's key)", key))
+        elif folded in _FOREIGN_PRIVACY:
+            problems.add(source, key, "expected draft: true or is_published: false to keep "
+                         f"a post private, got {key}: {_short_value(meta[key])}")
+        else:
             problems.warn(source, key, "unknown front-matter key, kept but not used"
                           + did_you_mean(key, _KNOWN), once_per_field=True)
+
+
+def _short_value(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 40 and not control_characters(text) else "a value"
 
 
 def _check_body(text: str, rendered: markdown.Rendered, problems: Problems,
