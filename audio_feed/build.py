@@ -104,7 +104,8 @@ def build_loaded(showplan: ShowPlan, out: Path, options: BuildOptions) -> BuildR
     cache = Cache(options.cache_dir or show.root / CACHE_NAME)
     if options.clean:
         cache.clear()
-    check_out(show.root, out)
+    check_out(show.root, out, (show.root / "episodes", show.root / "templates",
+                               *((show.templates,) if show.templates else ())))
     renderer = Renderer(show, cache, options.jobs or os.cpu_count() or 1, options.reporter,
                         options.predict_windows)
     plan = make_plan(showplan, renderer.render_key, lambda ep: renderer.body_hash(ep.body),

@@ -161,6 +161,13 @@ def _save_published(root: Path, record: bytes) -> None:
                                  f"{e.strerror or e}; the previous site was left as it was") from e
 
 
+def _resolved_all(paths: tuple[Path, ...]) -> list[Path]:
+    try:
+        return [p.resolve() for p in paths]
+    except (OSError, RuntimeError):
+        return list(paths)
+
+
 SITE_LAYOUT = re.compile(
     r"feed\.xml|index\.html|style\.css|artwork\.(png|jpg)"
     r"|audio/[^/.][^/]*-[0-9a-f]{10}\.(mp3|m4a)"
@@ -191,9 +198,14 @@ def _migrated(root: Path, out: Path) -> set[str] | None:
             if SITE_LAYOUT.fullmatch(f.relative_to(out).as_posix())}
 
 
-def check_out(root: Path, out: Path) -> None:
-    """Refuse an output folder that would swallow the show or someone's files."""
-    if out == root or root.is_relative_to(out):
+def check_out(root: Path, out: Path, inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse an output folder that would swallow the show or someone's files.
+
+    ``inputs`` are the show's input folders (episodes, templates): a site inside
+    one would be read back as posts or templates by the next build.
+    """
+    within = any(out == p or out.is_relative_to(p) for p in _resolved_all(inputs))
+    if out == root or root.is_relative_to(out) or within:
         raise InputError([Problem("--out", None, expected(
             "a folder outside the show's own files", str(out)))])
     if out.is_symlink() or (out.exists() and not out.is_dir()):

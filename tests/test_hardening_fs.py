@@ -673,3 +673,18 @@ def test_clean_forgets_only_what_audio_feed_wrote(tiny_show: Path, tmp_path: Pat
     assert (cache / "mine" / "keep.txt").read_text() == "mine too"
     assert sorted(result.output.split("(")[1].split(")")[0].split(", ")) == [
         "0 reused", "3 rendered"]
+
+
+@pytest.mark.parametrize("inside", ["episodes/site", "episodes", "templates/site", "mytpl/site"])
+def test_out_inside_an_input_folder_of_the_show_is_refused(tiny_show: Path, run: Run,
+                                                           inside: str) -> None:
+    """The next build would read the site back as posts or templates."""
+    (tiny_show / "templates").mkdir()
+    (tiny_show / "mytpl").mkdir()
+    toml = tiny_show / "podcast.toml"
+    toml.write_text(toml.read_text() + 'templates = "mytpl"\n')
+    out = tiny_show / inside
+    error = one_error(run("build", tiny_show, "--out", out), 2)
+    assert error.startswith("error: --out: expected a folder outside the show's own files, got")
+    assert not (out / "feed.xml").exists()
+    assert run("build", tiny_show, "--out", tiny_show / "_site", "-q").exit_code == 0
