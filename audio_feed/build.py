@@ -53,6 +53,8 @@ class BuildOptions:
     reporter: Reporter = field(default_factory=Reporter)
     skip_if_unchanged: bool = True
     """Return at once when nothing the last build read or wrote has moved."""
+    save_record: bool = True
+    """Save the published record; a preview (build --serve) publishes nothing."""
     cache_dir: Path | None = None
     predict_windows: tuple[int, float] = (PREDICT_WINDOWS, PREDICT_SECONDS)
     """How many windows of how many seconds the level prediction listens to."""
@@ -102,14 +104,16 @@ def build_loaded(showplan: ShowPlan, out: Path, options: BuildOptions) -> BuildR
     cache = Cache(options.cache_dir or show.root / CACHE_NAME)
     if options.clean:
         cache.clear()
-    check_out(show.root, out)
+    check_out(show.root, out, (show.root / "episodes", show.root / "templates",
+                               *((show.templates,) if show.templates else ())))
     renderer = Renderer(show, cache, options.jobs or os.cpu_count() or 1, options.reporter,
                         options.predict_windows)
     plan = make_plan(showplan, renderer.render_key, lambda ep: renderer.body_hash(ep.body),
                      options.allow_guid_change)
     report = BuildReport(out, showplan)
     renders = renderer.render_all(plan.jobs, report)
-    written = write_site(plan, renders, renderer, out, options.strict)
+    written = write_site(plan, renders, renderer, out, options.strict,
+                         save_record=options.save_record)
     report.pages, report.findings = written.pages, written.findings
     report.changed, report.removed = written.changed, written.removed
     return report

@@ -262,7 +262,7 @@ def build_cmd(show_dir: Path, out: Path | None, base_url: str | None, strict: bo
     options = build.BuildOptions(
         base_url=base_url, strict=strict, jobs=jobs or os.cpu_count() or 1, clean=clean,
         allow_guid_change=allow_guid_change, reporter=_Reporter(quiet),
-        skip_if_unchanged=server is None)
+        skip_if_unchanged=server is None, save_record=server is None)
     with _locked(show_dir):
         if speak_first:
             _print_spoken(speak_run.run(show_dir, speak_run.SpeakOptions(jobs=options.jobs or 1)),

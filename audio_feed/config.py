@@ -225,7 +225,12 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
     intro = _audio_file(root, v["intro"], problems, path, "intro") if "intro" in v else None
     outro = _audio_file(root, v["outro"], problems, path, "outro") if "outro" in v else None
     _check_choices(v, problems, path)
-    templates = _templates(root, v["templates"], problems, path) if "templates" in v else None
+    default = root / "templates"
+    # The default folder is held to the same rule as a named one: a link out of the
+    # show would publish whatever it points at.
+    named = v["templates"] if "templates" in v else (
+        "templates" if default.is_dir() or default.is_symlink() else None)
+    templates = _templates(root, named, problems, path) if named is not None else None
     files = _Files(artwork, intro, outro, templates)
     audio = _audio_settings(v.get("audio", {}), problems, path)
     speak = _speak_settings(v.get("speak", {}), problems, path)
@@ -390,6 +395,16 @@ def _templates(root: Path, value: str, problems: Problems, path: Path) -> Path |
                 f"{found.relative_to(folder).as_posix()!r}, a link to a file outside it"))
             return None
     return folder
+
+
+def template_files(folder: Path | None) -> list[Path]:
+    """Every file in a templates folder (none without one)."""
+    if folder is None:
+        return []
+    try:
+        return sorted(f for f in folder.rglob("*") if f.is_file())
+    except (OSError, RuntimeError):
+        return []
 
 
 def _audio_settings(data: dict[str, Any], problems: Problems, path: Path) -> AudioSettings:

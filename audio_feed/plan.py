@@ -86,5 +86,5 @@ def guard_published(show: Show, record: published.Record, jobs: tuple[RenderJob,
     for job in jobs:
         ep = job.episode
         after[ep.post_id] = published.Published(ep.post_id, ep.stem, identities[ep.stem],
-                                                job.audio_path, ep.number, ep.title)
+                                                job.audio_path, ep.number)
     return published.dump(after)

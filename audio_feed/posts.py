@@ -272,7 +272,19 @@ class _FrontMatter(YAMLHandler):
 
 
 class _TextDates(yaml.SafeLoader):
-    pass
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # A repeated key silently wins over the first: 'audience: only_paid' and a
+        # later 'audience: everyone' would publish a paid post.
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node.value, str):
+                continue
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"the key {key_node.value!r} a second time (give each key once)",
+                    problem_mark=key_node.start_mark)
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
 
 
 _TextDates.yaml_implicit_resolvers = {
@@ -317,30 +329,63 @@ def check_private_files(drafts: list[Draft], problems: Problems,
     each is named, the key, the file), such as the intro, outro and artwork.
     """
     owned = [p for d in drafts if not d.episode.is_public for p in d.owned]
+    inodes = {i for p in owned for i in _inodes(p)}
 
     def private(path: Path) -> bool:
-        return any(path == p or path.is_relative_to(p) for p in owned)
+        # Compared resolved and by inode: a symlink or a hard link to a paid file is
+        # the paid file.
+        real = _resolved(path)
+        return (any(real == p or real.is_relative_to(p) for p in owned)
+                or any(i in inodes for i in _inodes(real)))
 
     for d in drafts:
-        if not d.episode.is_public:
-            continue
-        ep = d.episode
-        uses = [("body", i.source, "an image") for i in ep.images]
-        # A post's own recording stays its own, even if a paid post names it too.
-        mine = (ep.source.with_suffix(""), *(ep.source.with_suffix(x) for x in AUDIO_SUFFIXES))
-        uses += [("audio", p, "a recording") for p in (ep.audio, *ep.sections)
-                 if p and not any(p == m or p.is_relative_to(m) for m in mine)]
-        said: set[str] = set()
-        for field, path, what in uses:
-            # One line for a recording: its folder, not each section file again.
-            if private(path) and (field == "body" or field not in said):
-                said.add(field)
-                problems.add(ep.source, field, expected(
-                    f"{what} no paid post or draft owns", problems.rel(path)))
+        if d.episode.is_public:
+            _check_public_uses(d.episode, private, problems)
     for source, key, named in show_files:
         if named is not None and private(named):
             problems.add(source, key, expected("a file no paid post or draft owns",
                                                problems.rel(named)))
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
+
+
+def _inodes(path: Path) -> set[tuple[int, int]]:
+    """(device, inode) of a file, or of every file in a folder: a hard link shares it."""
+    try:
+        files = [path] if not path.is_dir() else [p for p in path.rglob("*") if p.is_file()]
+        return {(st.st_dev, st.st_ino) for st in (f.stat() for f in files if f.is_file())}
+    except (OSError, RuntimeError):
+        return set()
+
+
+def _plainly_mine(ep: Episode, path: Path) -> bool:
+    """A post's own default recording, neither a link elsewhere nor a hard link: a
+    paid post naming it with ``audio:`` does not make it the paid post's."""
+    mine = (ep.source.with_suffix(""), *(ep.source.with_suffix(x) for x in AUDIO_SUFFIXES))
+    if not any(path == m or path.is_relative_to(m) for m in mine):
+        return False
+    try:
+        return _resolved(path) == path.absolute() and (path.is_dir() or path.stat().st_nlink == 1)
+    except OSError:
+        return False
+
+
+def _check_public_uses(ep: Episode, private: Callable[[Path], bool], problems: Problems) -> None:
+    uses = [("body", i.source, "an image") for i in ep.images]
+    uses += [("audio", p, "a recording") for p in (ep.audio, *ep.sections)
+             if p and not _plainly_mine(ep, p)]
+    said: set[str] = set()
+    for field, path, what in uses:
+        # One line for a recording: its folder, not each section file again.
+        if private(path) and (field == "body" or field not in said):
+            said.add(field)
+            problems.add(ep.source, field, expected(
+                f"{what} no paid post or draft owns", problems.rel(path)))
 
 
 def find_posts(root: Path) -> list[Path]:
@@ -777,11 +822,30 @@ def read_body(source: Path, problems: Problems) -> str | None:
     return None if parsed is None else parsed[1]
 
 
+_PRIVACY_KEYS = ("draft", "audience", "visibility", "is_published")
+_FOREIGN_PRIVACY = ("published", "status")
+"""Other tools' keys for keeping a post private: ignoring one would publish the post."""
+
+
 def _warn_unknown(meta: dict[Any, Any], problems: Problems, source: Path) -> None:
     for key in meta:
-        if isinstance(key, str) and key not in _KNOWN and not control_characters(key):
+        if not isinstance(key, str) or key in _KNOWN or control_characters(key):
+            continue
+        folded = re.sub(r"[\s_-]", "", key.casefold())
+        ours = next((k for k in _PRIVACY_KEYS if k.replace("_", "") == folded), None)
+        if ours is not None:
+            problems.add(source, key, expected(f"{ours} (audio-feed's key)", key))
+        elif folded in _FOREIGN_PRIVACY:
+            problems.add(source, key, "expected draft: true or is_published: false to keep "
+                         f"a post private, got {key}: {_short_value(meta[key])}")
+        else:
             problems.warn(source, key, "unknown front-matter key, kept but not used"
                           + did_you_mean(key, _KNOWN), once_per_field=True)
+
+
+def _short_value(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 40 and not control_characters(text) else "a value"
 
 
 def _check_body(text: str, rendered: markdown.Rendered, problems: Problems,

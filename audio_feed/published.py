@@ -4,7 +4,7 @@
 
     {"version": 2,
      "episodes": {"<post_id>": {"stem": ..., "audio": <sha256 of the source recording>,
-                                "enclosure": "audio/...", "number": 4, "title": ...}}}
+                                "enclosure": "audio/...", "number": 4}}}
 
 Only public episodes that reached the feed are ever in it. The audio identity is
 the SHA-256 of the source recording (or of its section files' hashes in order),
@@ -48,11 +48,10 @@ class Published:
     enclosure: str | None
     """Site-relative path of the audio file, as on disk (not URL-encoded)."""
     number: int | None
-    title: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {"stem": self.stem, "audio": self.audio, "enclosure": self.enclosure,
-                "number": self.number, "title": self.title}
+                "number": self.number}
 
 
 Record = dict[str, Published]
@@ -82,8 +81,7 @@ def parse(data: Any) -> Record | None:
         else:
             return None
         out[guid] = Published(guid, stem, _opt_str(value.get("audio")),
-                              _opt_str(value.get("enclosure")), _opt_int(value.get("number")),
-                              _opt_str(value.get("title")))
+                              _opt_str(value.get("enclosure")), _opt_int(value.get("number")))
     return out
 
 
@@ -139,7 +137,7 @@ def from_feed(feed: Path) -> Record:
         record[guid] = Published(
             guid, unquote(link.rsplit("/", 1)[-1]) if "/episodes/" in link else None, None,
             unquote(url[len(base):]) if base and url.startswith(base) else None,
-            int(number) if _DIGITS.fullmatch(number) else None, item.findtext("title"))
+            int(number) if _DIGITS.fullmatch(number) else None)
     return record
 
 

@@ -68,9 +68,12 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
             drafts.append(draft)
     if show is not None:
         toml = root / config.CONFIG_NAME
+        # Template files are published (style.css verbatim): a paid post's file
+        # linked in as one would be published too.
         posts.check_private_files(drafts, problems, (
             (toml, "intro", show.intro), (toml, "outro", show.outro),
-            (toml, "artwork", show.artwork)))
+            (toml, "artwork", show.artwork),
+            *((toml, "templates", f) for f in config.template_files(show.templates))))
     else:
         posts.check_private_files(drafts, problems)
 

@@ -64,6 +64,9 @@ def check_templates(show: Show, problems: Problems) -> None:
         except jinja2.TemplateSyntaxError as e:
             problems.add(Path(e.filename or name), f"line {e.lineno}",
                          described("a valid jinja2 template", e.message or "a syntax error"))
+        except UnicodeDecodeError:
+            problems.add(show.templates or show.root / "templates", None,
+                         described(f"a UTF-8 text template {name}", "bytes that are not UTF-8"))
         except jinja2.TemplateNotFound as e:
             problems.add(show.root / "templates", None,
                          described("the default templates", f"no {e.name} (reinstall)"))

@@ -37,7 +37,7 @@ class Written:
 
 
 def write_site(plan: Plan, renders: dict[str, Render], cache: RenderCache, out: Path,
-               strict: bool) -> Written:
+               strict: bool, save_record: bool = True) -> Written:
     """Write every page, audio file and the feed, lint them, then swap the site in."""
     show = plan.show.show
     writer = SiteWriter(out)
@@ -60,7 +60,8 @@ def write_site(plan: Plan, renders: dict[str, Render], cache: RenderCache, out: 
         # The record goes first: a site published without its GUID guard
         # would let the next build hand a published URL to another episode.
         writer.prepare()
-        _save_published(show.root, plan.record)
+        if save_record:
+            _save_published(show.root, plan.record)
         writer.commit()
     except BaseException:
         writer.abort()
@@ -160,9 +161,20 @@ def _save_published(root: Path, record: bytes) -> None:
                                  f"{e.strerror or e}; the previous site was left as it was") from e
 
 
-SITE_LAYOUT = ("feed.xml", "index.html", "style.css", "artwork.png", "artwork.jpg", "audio/",
-               "episodes/")
-"""What an older audio-feed, which wrote no marker, put in a site."""
+def _resolved_all(paths: tuple[Path, ...]) -> list[Path]:
+    try:
+        return [p.resolve() for p in paths]
+    except (OSError, RuntimeError):
+        return list(paths)
+
+
+SITE_LAYOUT = re.compile(
+    r"feed\.xml|index\.html|style\.css|artwork\.(png|jpg)"
+    r"|audio/[^/.][^/]*-[0-9a-f]{10}\.(mp3|m4a)"
+    r"|episodes/[^/.][^/]*/(index\.html|transcript\.html|chapters\.json|transcript\.vtt"
+    r"|images/[^/.][^/]*\.(?i:png|jpe?g|gif|webp))")
+"""Every name an older audio-feed, which wrote no marker, gave a file in a site: exact
+names, so that a user's 'index.html.orig' or 'audio/master.wav' is never taken for ours."""
 
 
 def _migrated(root: Path, out: Path) -> set[str] | None:
@@ -183,12 +195,17 @@ def _migrated(root: Path, out: Path) -> set[str] | None:
     if not re.search(r"<generator>\s*audio-feed\b", head):
         return None
     return {f.relative_to(out).as_posix() for f in noop.files_under(out)
-            if f.relative_to(out).as_posix().startswith(SITE_LAYOUT)}
+            if SITE_LAYOUT.fullmatch(f.relative_to(out).as_posix())}
 
 
-def check_out(root: Path, out: Path) -> None:
-    """Refuse an output folder that would swallow the show or someone's files."""
-    if out == root or root.is_relative_to(out):
+def check_out(root: Path, out: Path, inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse an output folder that would swallow the show or someone's files.
+
+    ``inputs`` are the show's input folders (episodes, templates): a site inside
+    one would be read back as posts or templates by the next build.
+    """
+    within = any(out == p or out.is_relative_to(p) for p in _resolved_all(inputs))
+    if out == root or root.is_relative_to(out) or within:
         raise InputError([Problem("--out", None, expected(
             "a folder outside the show's own files", str(out)))])
     blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import podcastparser
 import pytest
 
-from conftest import Run
+from conftest import Run, post
 
 
 def cli(*args: str | Path, cwd: Path) -> subprocess.Popen[str]:
@@ -67,6 +68,10 @@ def test_build_serve_previews_without_touching_the_site(tiny_show: Path, tmp_pat
     site = tmp_path / "_site"
     assert run("build", tiny_show, "--out", site, "-q").exit_code == 0
     feed = (site / "feed.xml").read_bytes()
+    # A post previewed and then made a draft must leave no trace in the committed record.
+    (tiny_show / "episodes/four.md").write_text(post("Unannounced", "1005.four", "2026-01-21"))
+    shutil.copy(tiny_show / "episodes/one.mp3", tiny_show / "episodes/four.mp3")
+    record = (tiny_show / "audio-feed-published.json").read_bytes()
     proc = cli("build", tiny_show, "--serve", "--port", "0", cwd=tmp_path)
     try:
         url = wait_for_url(proc)
@@ -80,6 +85,8 @@ def test_build_serve_previews_without_touching_the_site(tiny_show: Path, tmp_pat
     finally:
         stop(proc)
     assert (site / "feed.xml").read_bytes() == feed  # the site to upload is untouched
+    assert (tiny_show / "audio-feed-published.json").read_bytes() == record
+    assert list((tmp_path / "_preview/episodes").glob("four"))  # it was previewed
 
 
 def test_serve_warns_when_the_site_was_built_for_elsewhere(tiny_show: Path, tmp_path: Path,

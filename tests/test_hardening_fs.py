@@ -150,6 +150,23 @@ def test_site_of_an_older_audio_feed_is_accepted(tiny_show: Path, tmp_path: Path
     assert (out / "thesis.docx").read_bytes() == b"four years of work"
 
 
+@pytest.mark.parametrize("name", ["index.html.orig", "feed.xml.bak", "style.css~",
+                                  "audio/2019-live-show-master.wav", "audio/notes.mp3",
+                                  "episodes/extras/press-kit.pdf", "episodes/one/notes.txt",
+                                  "episodes/one/images/deck.pdf", "artwork.png.psd"])
+def test_an_unmarked_site_with_a_file_audio_feed_never_names_so_is_refused(
+        tiny_show: Path, tmp_path: Path, run: Run, name: str) -> None:
+    """Only exact names audio-feed writes vouch for an unmarked folder, not a prefix."""
+    out = tmp_path / "site"
+    built(run, tiny_show, out)
+    (out / MARKER).unlink()
+    shutil.rmtree(tiny_show / CACHE_NAME / "builds")
+    (out / name).parent.mkdir(parents=True, exist_ok=True)
+    (out / name).write_bytes(b"the user's own")
+    assert f"got {name!r}" in one_error(run("build", tiny_show, "--out", out), 2)
+    assert (out / name).read_bytes() == b"the user's own"
+
+
 # -- 3. leftovers of killed builds -------------------------------------------------
 
 def test_stale_temporary_sites_are_removed(tiny_show: Path, tmp_path: Path, run: Run) -> None:
@@ -656,3 +673,18 @@ def test_clean_forgets_only_what_audio_feed_wrote(tiny_show: Path, tmp_path: Pat
     assert (cache / "mine" / "keep.txt").read_text() == "mine too"
     assert sorted(result.output.split("(")[1].split(")")[0].split(", ")) == [
         "0 reused", "3 rendered"]
+
+
+@pytest.mark.parametrize("inside", ["episodes/site", "episodes", "templates/site", "mytpl/site"])
+def test_out_inside_an_input_folder_of_the_show_is_refused(tiny_show: Path, run: Run,
+                                                           inside: str) -> None:
+    """The next build would read the site back as posts or templates."""
+    (tiny_show / "templates").mkdir()
+    (tiny_show / "mytpl").mkdir()
+    toml = tiny_show / "podcast.toml"
+    toml.write_text(toml.read_text() + 'templates = "mytpl"\n')
+    out = tiny_show / inside
+    error = one_error(run("build", tiny_show, "--out", out), 2)
+    assert error.startswith("error: --out: expected a folder outside the show's own files, got")
+    assert not (out / "feed.xml").exists()
+    assert run("build", tiny_show, "--out", tiny_show / "_site", "-q").exit_code == 0
