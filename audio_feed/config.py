@@ -421,10 +421,7 @@ def _audio_settings(data: dict[str, Any], problems: Problems, path: Path) -> Aud
         ("outro_overlap", lambda x: 0 <= x <= 30, "0 to 30 seconds"),
         ("format", lambda x: x in ("mp3", "m4a"), "'mp3' or 'm4a'"),
     ]
-    for name, ok, what in checks:
-        if name in a and not ok(a[name]):
-            problems.add(path, "audio." + name, expected(what, a[name]))
-            del a[name]
+    _check_values(a, checks, problems, path, "audio.")
     return AudioSettings(
         loudness=float(a.get("loudness", d.loudness)),
         true_peak=float(a.get("true_peak", d.true_peak)),
@@ -435,6 +432,15 @@ def _audio_settings(data: dict[str, Any], problems: Problems, path: Path) -> Aud
         outro_overlap=float(a.get("outro_overlap", d.outro_overlap)),
         format=a.get("format", d.format),
     )
+
+
+def _check_values(table: dict[str, Any], checks: list[tuple[str, Callable[[Any], bool], str]],
+                  problems: Problems, path: Path, prefix: str) -> None:
+    """Refuse, and drop from ``table``, each value its check does not accept."""
+    for name, ok, what in checks:
+        if name in table and not ok(table[name]):
+            problems.add(path, prefix + name, expected(what, table[name]))
+            del table[name]
 
 
 def _speak_settings(data: dict[str, Any], problems: Problems, path: Path) -> SpeakSettings:
@@ -448,10 +454,7 @@ def _speak_settings(data: dict[str, Any], problems: Problems, path: Path) -> Spe
         ("sentence_pause", lambda x: 0 <= x <= 3, "0 to 3 seconds"),
         ("images", lambda x: x in ("read", "skip"), "'read' or 'skip'"),
     ]
-    for name, ok, what in checks:
-        if name in a and not ok(a[name]):
-            problems.add(path, "speak." + name, expected(what, a[name]))
-            del a[name]
+    _check_values(a, checks, problems, path, "speak.")
     if a.get("engine") == "command" and not a.get("voice", "").strip():
         problems.add(path, "speak.voice", "expected the program to run for engine = "
                      "'command', got nothing")
