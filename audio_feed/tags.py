@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import mutagen
 from mutagen import id3
@@ -49,40 +50,37 @@ def audio_problem(path: Path) -> str | None:
         return (f"expected an audio file ({', '.join(AUDIO_EXTENSIONS)}), "
                 f"got '{path.suffix or path.name}'")
     try:
-        length = read_duration(path)
+        info = _audio_info(path)
     except AudioReadError:
         return "expected audio, got a file that is not audio (cannot read it as " \
             f"{path.suffix.lower()[1:].upper()})"
-    if length <= 0:
+    if float(info.length) <= 0:
         return "expected audio, got a file with no length"
-    if not has_audio_stream(path):
+    # An MP4 holding only video still has a length, but no codec or channels, and
+    # ffmpeg finds nothing to encode.
+    if getattr(info, "channels", 1) == 0 or getattr(info, "codec", "x") == "":
         return "expected audio, got a file without an audio stream"
     return None
-
-
-def has_audio_stream(path: Path) -> bool:
-    """Whether mutagen finds an audio stream: an MP4 holding only video still has a
-    length, but no codec or channels, and ffmpeg finds nothing to encode."""
-    try:
-        info = mutagen.File(path).info
-    except (mutagen.MutagenError, OSError, ValueError, IndexError, KeyError, AttributeError):
-        return False
-    return getattr(info, "channels", 1) != 0 and getattr(info, "codec", "x") != ""
 
 
 class AudioReadError(Exception):
     """mutagen could not read a file as audio."""
 
 
-def read_duration(path: Path) -> float:
-    """Duration in seconds as the file's headers say (exact when ffmpeg wrote them)."""
+def _audio_info(path: Path) -> Any:
+    """mutagen's stream info of ``path`` (length, channels, codec...), read once."""
     try:
         f = mutagen.File(path)
     except (mutagen.MutagenError, OSError, ValueError, IndexError, KeyError) as e:
         raise AudioReadError(str(e)) from e
     if f is None or getattr(f, "info", None) is None:
         raise AudioReadError("unknown format")
-    return float(f.info.length)
+    return f.info
+
+
+def read_duration(path: Path) -> float:
+    """Duration in seconds as the file's headers say (exact when ffmpeg wrote them)."""
+    return float(_audio_info(path).length)
 
 
 @dataclass(frozen=True)
