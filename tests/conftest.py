@@ -81,6 +81,18 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+def one_post_show(root: Path, media: Path, stem: str, title: str, post_id: str) -> Path:
+    """A show of tiny_show's parts with one public post and its recording."""
+    (root / "episodes").mkdir(parents=True)
+    (root / "podcast.toml").write_text(TINY_TOML)
+    write_artwork(root / "artwork.png")
+    for name in ("intro.mp3", "outro.mp3"):
+        shutil.copy(media / name, root / "episodes" / name)
+    (root / "episodes" / f"{stem}.md").write_text(post(title, post_id))
+    shutil.copy(media / "body1.mp3", root / "episodes" / f"{stem}.mp3")
+    return root
+
+
 @pytest.fixture
 def tiny_show(tmp_path: Path, media: Path) -> Path:
     """A small valid show: three public posts with audio, one paid."""

@@ -418,16 +418,10 @@ SHAPES: dict[str, Callable[[Any], Any]] = {
 @pytest.fixture(scope="module")
 def cached_show(tmp_path_factory: pytest.TempPathFactory, media: Path) -> Path:
     """A tiny show built once; each case starts from a copy of it."""
-    from conftest import TINY_TOML, write_artwork
+    from conftest import one_post_show
 
-    root = tmp_path_factory.mktemp("cached") / "show"
-    (root / "episodes").mkdir(parents=True)
-    (root / "podcast.toml").write_text(TINY_TOML)
-    write_artwork(root / "artwork.png")
-    for name in ("intro.mp3", "outro.mp3"):
-        shutil.copy(media / name, root / "episodes" / name)
-    (root / "episodes/one.md").write_text(post("One", "1001.one"))
-    shutil.copy(media / "body1.mp3", root / "episodes/one.mp3")
+    root = one_post_show(tmp_path_factory.mktemp("cached") / "show", media, "one", "One",
+                         "1001.one")
     plan = build.load(root)
     build.Builder(plan, root / "_site", 1, build.Reporter()).build()
     build.remember(plan, root / "_site", None, False)

@@ -32,8 +32,6 @@ from lxml import etree
 
 from audio_feed.cli import cli
 
-from conftest import post
-
 EXPLORE = int(os.environ.get("AUDIO_FEED_EXPLORE", "0"))
 
 # Characters that break naive writers: C0 controls, DEL, C1, lone surrogates,
@@ -100,16 +98,10 @@ def posts(draw: st.DrawFn) -> tuple[str, str, bytes, bool]:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory, media: Path) -> Path:
     """A one-post show, built once so that every example starts with a warm cache."""
-    root = tmp_path_factory.mktemp("prop") / "show"
-    (root / "episodes").mkdir(parents=True)
-    from conftest import TINY_TOML, write_artwork
+    from conftest import one_post_show
 
-    (root / "podcast.toml").write_text(TINY_TOML)
-    write_artwork(root / "artwork.png")
-    for name in ("intro.mp3", "outro.mp3"):
-        shutil.copy(media / name, root / "episodes" / name)
-    (root / "episodes/fixed.md").write_text(post("Fixed", "fixed.1"))
-    shutil.copy(media / "body1.mp3", root / "episodes/fixed.mp3")
+    root = one_post_show(tmp_path_factory.mktemp("prop") / "show", media, "fixed", "Fixed",
+                         "fixed.1")
     result = invoke("build", root, "--out", root.parent / "site")
     assert result.exit_code == 0, result.output
     return root
