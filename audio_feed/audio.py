@@ -15,9 +15,10 @@ docs/loudness.md):
 3. One ffmpeg process joins head seam + the body from the end of the intro
    overlap (a sample-exact ``atrim``) + the outro, summed over the body's last
    second by ``acrossfade`` with both curves off; applies the gain and, when the
-   peaks need it, a limiter; encodes; and decodes what it encoded again (a
-   loopback decoder) to measure its loudness, peak and length. The encode stands
-   when it landed; otherwise it is redone at a corrected gain, and counted.
+   peaks need it, a limiter; and encodes, while a branch of the same graph
+   measures what the encoder is fed: loudness, peak and length. With what the
+   codec probe learned of the encoder, the encode stands when it landed;
+   otherwise it is redone at a corrected gain, and counted.
 
 All gain is applied in floating point; the seams travel at 32-bit with
 ``HEADROOM_DB`` of headroom, so nothing clips before the limiter sees it.
@@ -45,7 +46,7 @@ from . import ffmpeg
 from .cache import temporary_name
 from .model import AudioSettings
 
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 """Bump when a change here changes rendered bytes: it invalidates the audio cache."""
 
 HEADROOM_DB = 30.0
@@ -57,7 +58,7 @@ encoder's overshoot under the configured true-peak ceiling. AAC at low bitrates
 overshoots more than MP3 (measured: 1.1 dB on the test tones); MP3 at 64 kb/s
 overshot by up to 0.6 dB on limited speech."""
 INTERSAMPLE_ALLOWANCE_DB = 0.5
-"""dB a true peak may lie above the sample peak of the decoded encode. The encode
+"""dB a true peak may lie above the sample peak the encode is judged by. The encode
 checks sample peaks (4x-oversampled true peak would cost half an encode more, see
 docs/loudness.md); lossy encoders cut the top octave, which keeps intersample
 overshoot of speech well under this."""
@@ -87,9 +88,11 @@ when deciding whether to limit and how far to duck the outro. Small: windows ove
 5 % of a mastered body hear its limiter's ceiling, and a limiter switched on for
 nothing costs CPU the second job wants; the encode's own measurement catches a
 body that goes further (one more encode, counted)."""
-CODEC_LOUDNESS_LOSS_LU = {"mp3": 0.3, "m4a": 0.2, "wav": 0.0}
-"""LU a lossy encoder takes off speech, aimed for in advance (measured at 64 and
-128 kb/s: MP3 0.4 LU, AAC 0.2 LU; the encode's own measurement settles the rest)."""
+CODEC_PROBE_SECONDS = 3.0
+"""Seconds of each prediction window the codec probe encodes (``codec_probe``):
+eight of them, 24 s, take about 1 % of a 30-minute encode."""
+MAX_CODEC_LOSS_LU = 2.0
+"""Bound on the loudness a probe may say the codec takes off (either way), LU."""
 WINDOWS_MISLED_LU = 1.0
 """LU by which an encode at a level predicted from windows may miss before the
 windows are distrusted and the whole body is measured for the next encode (a
@@ -361,12 +364,15 @@ class Levels:
     harder the limiter works."""
     whole: bool = True
     """Whether the prediction listened to the whole body (else to windows of it)."""
+    codec_loss: float = 0.0
+    """LU the lossy encoder takes off this body at this gain (``codec_probe``)."""
+    peak_rise: float = 0.0
+    """dB the encoder raises the sample peak of this body by, at least 0."""
 
-    def gain(self, settings: AudioSettings, codec: str) -> float:
+    def gain(self, settings: AudioSettings) -> float:
         """dB to apply to the body so that, limited or not, the encoded episode lands
         on the target."""
-        return (settings.loudness - self.loudness + self.limit_loss
-                + CODEC_LOUDNESS_LOSS_LU[codec] / self.slope)
+        return settings.loudness - self.loudness + self.limit_loss + self.codec_loss / self.slope
 
 
 def _listening_graph(body: Body, settings: AudioSettings, duration: float | None,
@@ -420,9 +426,11 @@ def predict_levels(body: Body, settings: AudioSettings, duration: float | None,
                    codec: str | None = None) -> Levels:
     """Loudness, true peak and the limiter's loudness loss of a body, from one
     measuring pass over a few windows (the whole body when it is short or in
-    sections), plus one more over the same windows limited, when the peaks need it.
+    sections), plus one more over the same windows limited, when the peaks need it,
+    and a short probe of what the codec does (``codec_probe``).
 
-    A prediction: the encode measures what it wrote and decides whether it stands.
+    A prediction: the encode measures what it fed the encoder and decides whether it
+    stands.
     A pure function of the body's bytes and these arguments, so it may be cached.
     """
     what = f"{_name(body)}: measuring loudness"
@@ -435,12 +443,49 @@ def predict_levels(body: Body, settings: AudioSettings, duration: float | None,
     if loudness < SILENCE_LUFS:
         raise AudioProblem(f"expected audible audio, got silence ({loudness} LUFS)")
     allowance = 0.0 if whole else WINDOW_PEAK_ALLOWANCE_DB
-    limit = settings.true_peak - LIMIT_MARGIN_DB[codec or settings.format]
+    codec = codec or settings.format
+    limit = settings.true_peak - LIMIT_MARGIN_DB[codec]
     plain = settings.loudness - loudness
-    if peak + allowance + plain <= limit:
-        return Levels(loudness, peak, 0.0, allowance, 1.0, whole)
-    loss, slope = _limit_loss(inputs, graph, plain, limit, settings.loudness, what)
-    return Levels(loudness, peak, loss, allowance, slope, whole)
+    levels = Levels(loudness, peak, 0.0, allowance, 1.0, whole)
+    if peak + allowance + plain > limit:
+        loss, slope = _limit_loss(inputs, graph, plain, limit, settings.loudness, what)
+        levels = Levels(loudness, peak, loss, allowance, slope, whole)
+    return codec_probe(body, settings, duration, codec, levels)
+
+
+def codec_probe(body: Body, settings: AudioSettings, duration: float | None, codec: str,
+                levels: Levels) -> Levels:
+    """``levels`` with what the lossy encoder does to this body's loudness and peak.
+
+    The first CODEC_PROBE_SECONDS of each prediction window, at the gain and through
+    the limiter the encode will use, are encoded to the show's format; the encoded
+    probe is decoded and measured beside what went in. Lossy codecs take a steady
+    share off speech (MP3 0.4-0.5 LU at any bitrate), but AAC took 0.7 LU off a
+    crushed master and nothing off a clean one: a constant would miss by more than
+    the tolerance. A pure function of the body and the settings, like ``levels``.
+    """
+    if codec == "wav":
+        return levels
+    what = f"{_name(body)}: measuring the codec"
+    inputs, graph = _listening_graph(body, settings, duration, PREDICT_WINDOWS,
+                                     CODEC_PROBE_SECONDS)
+    attempt = _first_attempt(levels, settings, codec)
+    chain = (f"atrim=duration={PREDICT_WINDOWS * CODEC_PROBE_SECONDS:g},"
+             f"volume={attempt.gain:.4f}dB:precision=float"
+             + (_limiter(attempt.limit, 0.0) if attempt.limiting else ""))
+    with tempfile.TemporaryDirectory(prefix="audio-feed-") as tmp:
+        probe = Path(tmp) / "probe"
+        proc = ffmpeg.run(["-nostats", "-loglevel", "info", *inputs, "-filter_complex",
+                           f"{graph};[w]{chain},asplit[e][m];[m]{MEASURE}", "-map", "[e]",
+                           *_codec_args(settings, codec), str(probe)], what)
+        fed = _loudness_and_peak(proc.stderr.decode("utf-8", "replace"), what)
+        proc = ffmpeg.run(["-nostats", "-loglevel", "info", "-i", str(probe), "-af",
+                           "ebur128=peak=sample:framelog=verbose", "-f", "null", "-"], what)
+        got = _loudness_and_peak(proc.stderr.decode("utf-8", "replace"), what)
+    if fed[0] < SILENCE_LUFS:
+        return levels  # the probe fell on a pause: nothing to learn from it
+    loss = min(MAX_CODEC_LOSS_LU, max(-MAX_CODEC_LOSS_LU, fed[0] - got[0]))
+    return dataclasses.replace(levels, codec_loss=loss, peak_rise=max(0.0, got[1] - fed[1]))
 
 
 def _limit_loss(inputs: list[str], graph: str, plain: float, limit: float, target: float,
@@ -507,10 +552,11 @@ class RenderResult:
     encodes: int = 1
     """How many times the episode was encoded (more than one when the first missed)."""
     loudness: float = 0.0
-    """Integrated loudness of the encoded audio, LUFS (decoded in the same process)."""
+    """Integrated loudness of the encoded audio, LUFS: measured on the encoder's input,
+    less the codec's loss (``Levels.codec_loss``)."""
     true_peak: float = 0.0
-    """The encode's sample peak plus INTERSAMPLE_ALLOWANCE_DB: a bound on its true
-    peak, dBTP."""
+    """The encoder input's sample peak plus the codec's rise and
+    INTERSAMPLE_ALLOWANCE_DB: a bound on the encoded audio's true peak, dBTP."""
     landed: bool = True
     """Whether the last encode was within tolerance of both targets."""
 
@@ -576,7 +622,7 @@ class _Graph:
 
 @dataclass(frozen=True)
 class _Measured:
-    """What an encode measured of its own output, decoded."""
+    """What an encode measured of the audio it fed the encoder."""
 
     loudness: float
     """Integrated loudness, LUFS."""
@@ -602,7 +648,6 @@ def render(body: Body, head: bytes, levels: Levels, intro_a: Analysis | None,
     ``MAX_ENCODES`` times in all. Every step depends only on ``levels``, the body
     and what the encodes measured, so the bytes never depend on what was cached.
     """
-    ffmpeg.require_loopback()
     tmp_out = temporary_name(out, ".part")
     with tempfile.TemporaryDirectory(prefix="audio-feed-") as tmp:
         job = _Job(body, head, intro_a, outro_a, settings, codec, Path(tmp))
@@ -611,7 +656,7 @@ def render(body: Body, head: bytes, levels: Levels, intro_a: Analysis | None,
 
 def _first_attempt(levels: Levels, settings: AudioSettings, codec: str) -> _Attempt:
     limit = settings.true_peak - LIMIT_MARGIN_DB[codec]
-    gain = levels.gain(settings, codec)
+    gain = levels.gain(settings)
     voice_peak = levels.peak + levels.peak_allowance + gain
     return _Attempt(gain, limit, levels.limit_loss > 0 or voice_peak > limit, voice_peak,
                     levels.slope)
@@ -626,8 +671,10 @@ def _verified_encode(job: _Job, levels: Levels, tmp_out: Path, out: Path,
         if graph.seam_over and not attempt.limiting:
             attempt = dataclasses.replace(attempt, limiting=True)
         measured = _encode(job, graph, attempt, tmp_out, progress if n == 1 else None)
-        peak = measured.peak + INTERSAMPLE_ALLOWANCE_DB
-        loud_miss = job.settings.loudness - measured.loudness
+        # What listeners get: the encoder's input less what the codec takes off.
+        loudness = measured.loudness - levels.codec_loss
+        peak = measured.peak + levels.peak_rise + INTERSAMPLE_ALLOWANCE_DB
+        loud_miss = job.settings.loudness - loudness
         # ebur128 reports tenths: compare in tenths, so 0.30000000000000071 is 0.3.
         landed = (round(abs(loud_miss), 1) <= LOUDNESS_TOLERANCE_DB
                   and round(peak, 1) <= job.settings.true_peak)
@@ -638,14 +685,14 @@ def _verified_encode(job: _Job, levels: Levels, tmp_out: Path, out: Path,
             levels = predict_levels(job.body, job.settings, None, codec=job.codec)
             attempt = _first_attempt(levels, job.settings, job.codec)
             continue
-        attempt = _corrected(attempt, measured.loudness, peak - job.settings.true_peak,
+        attempt = _corrected(attempt, loudness, peak - job.settings.true_peak,
                              job.settings.loudness)
     os.replace(tmp_out, out)
     return RenderResult(head_samples=graph.head_samples, tail_samples=graph.tail_samples,
                         sample_rate=job.settings.sample_rate, limiter=attempt.limiting,
                         gain=attempt.gain, outro_duck=graph.duck,
                         total_samples=measured.samples, encodes=n,
-                        loudness=measured.loudness, true_peak=peak, landed=landed)
+                        loudness=loudness, true_peak=peak, landed=landed)
 
 
 def _corrected(attempt: _Attempt, loudness: float, peak_over: float, target: float
@@ -736,25 +783,22 @@ def _graph(job: _Job, attempt: _Attempt) -> _Graph:
 
 
 _SAMPLES = re.compile(r"n_samples: (\d+)")
-MEASURE_OUTPUT = "[dec:0]ebur128=peak=sample:framelog=verbose,volumedetect[measured]"
-"""The graph that measures an encode: ffmpeg decodes the encoded stream again in the
-same process (a loopback decoder), so what is measured is what listeners get,
-lossy encoder included (MP3 at 64 kb/s took 0.4 LU off speech in our tests).
-volumedetect counts the samples."""
+MEASURE = "ebur128=peak=sample:framelog=verbose,volumedetect,anullsink"
+"""What measures an encode: a branch of the encoding graph, split off just before
+the encoder, ends in ``ebur128`` (loudness, sample peak) and ``volumedetect`` (the
+sample count). It runs in the graph's own thread beside the encoder, so it costs
+no decode and no hand-over between threads; what the lossy encoder takes off is
+known from the level prediction's codec probe (``Levels.codec_loss``)."""
 
 
 def _encode(job: _Job, graph: _Graph, attempt: _Attempt, tmp_out: Path,
             progress: Progress | None) -> _Measured:
-    """One encode into ``tmp_out``, measuring the encoded stream in the same process."""
+    """One encode into ``tmp_out``, measuring what the encoder is fed as it goes."""
     s = job.settings
     chain = graph.joined + (_limiter(attempt.limit, 0.0) if attempt.limiting else "")
     args = graph.inputs + [
-        "-filter_complex", ";".join(graph.chains + [chain + "[out]"]),
-        "-map", "[out]", "-b:a", s.bitrate, "-ar", str(s.sample_rate),
-        "-ac", str(s.channels), "-map_metadata", "-1", "-map_chapters", "-1",
-        "-fflags", "+bitexact", "-flags:a", "+bitexact", *CODECS[job.codec], str(tmp_out),
-        "-dec", "0:0", "-filter_complex", MEASURE_OUTPUT,
-        "-map", "[measured]", "-f", "null", "-"]
+        "-filter_complex", ";".join(graph.chains + [chain + f",asplit[out][m];[m]{MEASURE}"]),
+        "-map", "[out]", *_codec_args(s, job.codec), str(tmp_out)]
     what = f"{_name(job.body)}: encoding"
     log = _run_with_progress(args, what, progress, s.sample_rate, tmp_out)
     loudness, peak = _loudness_and_peak(log, what)
@@ -762,6 +806,13 @@ def _encode(job: _Job, graph: _Graph, attempt: _Attempt, tmp_out: Path,
     if not counts:
         raise ffmpeg.FFmpegError(what, "no sample count in ffmpeg's summary")
     return _Measured(loudness, peak, int(counts[-1]) // s.channels)
+
+
+def _codec_args(s: AudioSettings, codec: str) -> list[str]:
+    """Output options that encode in the show's format, the same bytes every time."""
+    return ["-b:a", s.bitrate, "-ar", str(s.sample_rate), "-ac", str(s.channels),
+            "-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact",
+            "-flags:a", "+bitexact", *CODECS[codec]]
 
 
 def _limiter(limit_db: float, gain_db: float) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -45,22 +44,6 @@ def version() -> str:
     out = subprocess.run([exe(), "-hide_banner", "-version"], capture_output=True, text=True,
                          check=False)
     return out.stdout.splitlines()[0] if out.stdout else "unknown"
-
-
-LOOPBACK_VERSION = (7, 1)
-"""The first ffmpeg release with a loopback decoder (``-dec``), which the render uses
-to measure each encode inside the process that makes it."""
-
-
-@functools.cache
-def require_loopback() -> None:
-    """Refuse, in one line, an ffmpeg too old for the render (exit 1, a machine fault)."""
-    found = re.match(r"ffmpeg version n?(\d+)\.(\d+)", version())
-    if found and (int(found.group(1)), int(found.group(2))) < LOOPBACK_VERSION:
-        raise EnvironmentProblem(
-            f"ffmpeg: expected version {'.'.join(map(str, LOOPBACK_VERSION))} or newer, got "
-            f"{found.group(1)}.{found.group(2)} at {exe()} (pip install -U imageio-ffmpeg, or "
-            f"point AUDIO_FEED_FFMPEG at a newer one)")
 
 
 def base_args() -> list[str]:
