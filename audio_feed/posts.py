@@ -265,29 +265,50 @@ class _FrontMatter(YAMLHandler):
     raw: Any = None
 
     def load(self, fm: str, **kwargs: object) -> Any:
+        try:
+            # libyaml takes a tab in a plain value that PyYAML refuses: such text keeps
+            # PyYAML's answer.
+            if "\t" not in fm:
+                self.raw = yaml.load(fm, Loader=_FastTextDates)  # noqa: S506 - SafeLoader kin
+                return {}
+        except (yaml.YAMLError, UnicodeError):
+            pass  # libyaml words its errors its own way: the pure-Python parser reports it.
         self.raw = yaml.load(fm, Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
         # python-frontmatter passes the keys as keyword arguments, which must be text:
         # the mapping is read from ``raw`` instead, where a key such as 1 gets our message.
         return {}
 
 
+def _once_each(node: yaml.MappingNode) -> None:
+    """A repeated key silently wins over the first: 'audience: only_paid' and a later
+    'audience: everyone' would publish a paid post."""
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node.value, str):
+            continue
+        if key_node.value in seen:
+            raise yaml.constructor.ConstructorError(
+                problem=f"the key {key_node.value!r} a second time (give each key once)",
+                problem_mark=key_node.start_mark)
+        seen.add(key_node.value)
+
+
 class _TextDates(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        # A repeated key silently wins over the first: 'audience: only_paid' and a
-        # later 'audience: everyone' would publish a paid post.
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node.value, str):
-                continue
-            if key_node.value in seen:
-                raise yaml.constructor.ConstructorError(
-                    problem=f"the key {key_node.value!r} a second time (give each key once)",
-                    problem_mark=key_node.start_mark)
-            seen.add(key_node.value)
+        _once_each(node)
         return super().construct_mapping(node, deep)
 
 
-_TextDates.yaml_implicit_resolvers = {
+class _FastTextDates(yaml.CSafeLoader):
+    """The same rules on libyaml's parser: the pure-Python one was most of the time a
+    build of many posts took to read them."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        _once_each(node)
+        return super().construct_mapping(node, deep)
+
+
+_TextDates.yaml_implicit_resolvers = _FastTextDates.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
