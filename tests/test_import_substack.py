@@ -460,3 +460,54 @@ def test_footnotes_without_numbers_still_pair_up() -> None:
                      '<div class="footnote"><div class="footnote-content"><p>N.</p></div></div>'
                      ).markdown
     assert "[^]" not in md and "a[^1]" in md and "[^1]: N." in md
+
+
+def test_the_export_in_the_empty_show_folder_is_no_obstacle(tmp_path: Path, run: Run) -> None:
+    show = tmp_path / "show"
+    (show / ".git").mkdir(parents=True)
+    export = write_zip(show / "substack-export.zip", export_files(ROWS))
+    result = run("import", "substack", export, "--into", show)
+    assert result.exit_code == 0, result.output
+    assert (show / "podcast.toml").is_file() and (show / ".gitignore").is_file()
+    assert len(list((show / "episodes").glob("*.md"))) == 5
+
+
+@pytest.mark.parametrize("kind", ["substack", "feed"])
+def test_import_into_a_folder_of_other_files_writes_nothing(kind: str, tmp_path: Path,
+                                                            run: Run) -> None:
+    source = write_zip(tmp_path / "export.zip", export_files(ROWS))
+    if kind == "feed":
+        source = tmp_path / "old.xml"
+        source.write_text("<rss><channel><title>T</title></channel></rss>")
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in ("notes.txt", "photos", "taxes.pdf", "z.md"):
+        (home / name).write_text("mine")
+    before = tree(home)
+    result = run("import", kind, source, "--into", home)
+    assert result.exit_code == 2
+    assert result.output == (f"error: {home}: expected an empty folder or a show "
+                             f"(podcast.toml, episodes/), got a folder of other files "
+                             f"(notes.txt, photos, taxes.pdf, ...); run audio-feed init on "
+                             f"it first to make it a show\n")
+    assert tree(home) == before
+
+
+@pytest.mark.parametrize("kind", ["substack", "feed"])
+@pytest.mark.parametrize("where", ["a file", "a link to nothing"])
+def test_import_into_a_file_is_refused(kind: str, where: str, tmp_path: Path,
+                                       run: Run) -> None:
+    source = write_zip(tmp_path / "export.zip", export_files(ROWS))
+    if kind == "feed":
+        source = tmp_path / "old.xml"
+        source.write_text("<rss><channel><title>T</title></channel></rss>")
+    target = tmp_path / "show"
+    if where == "a file":
+        target.write_text("not a folder")
+    else:
+        target.symlink_to(tmp_path / "nowhere")
+    result = run("import", kind, source, "--into", target)
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"error: {target}: expected a show folder to import into, "
+                             f"got {where}\n")
+    assert not (tmp_path / "nowhere").exists()

@@ -292,11 +292,10 @@ def run(source: Path, root: Path, options: Options) -> Summary:
     the folder is empty)."""
     from .. import init
 
-    if root.exists() and not root.is_dir():
-        raise InputError([Problem(str(root), None, "expected a show folder, got a file")])
+    scaffold = init.needs_scaffold(root, source)
     summary = Summary()
     posts = read_posts(Export(source), options, summary)
-    if init.is_empty(root):
+    if scaffold:
         summary.initialised = init.init(root).written
     episodes = root / "episodes"
     if episodes.is_symlink() or (episodes.exists() and not episodes.is_dir()):
