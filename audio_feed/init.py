@@ -20,6 +20,7 @@ from . import images
 from .cache import CACHE_NAME, write_atomic
 from .config import AUDIO_KEYS, CONFIG_NAME, KEYS, Key
 from .errors import InputError, Problem
+from .text import one_line
 
 ARTWORK_NAME = "artwork.png"
 GITIGNORE = f"# Made by audio-feed init: the build cache and the built sites.\n" \
@@ -73,7 +74,7 @@ def podcast_toml(values: Mapping[str, str] | None = None, source: str | None = N
     exactly those keys are set; every other key is commented out, so a required one
     the import could not fill is reported by check rather than published as a stand-in.
     """
-    made = f"audio-feed import from {source}" if source else "audio-feed init"
+    made = f"audio-feed import from {one_line(source)}" if source else "audio-feed init"
     out = [f"# Made by {made}. Every key is described in the README.",
            "# Replace the stand-in values below before you publish." if values is None
            else "# Check the imported values below before you publish.", ""]
@@ -113,9 +114,10 @@ def init(root: Path, config: str | None = None,
     placeholder artwork, as an import that knows them gives them. Refuses a folder that
     already has a podcast.toml: it is a show already.
     """
-    if root.exists() and not root.is_dir():
-        raise InputError([Problem(str(root), None, "expected a folder for the show, got a "
-                                  "file")])
+    found = _not_a_folder(root)
+    if found is not None:
+        raise InputError([Problem(str(root), None, f"expected a folder for the show, got "
+                                  f"{found}")])
     if (root / CONFIG_NAME).exists():
         raise InputError([Problem(str(root / CONFIG_NAME), None,
                                   "expected a folder without a show, got an existing "
@@ -132,6 +134,19 @@ def init(root: Path, config: str | None = None,
         write_atomic(root / name, data)
         written.append(name)
     return Scaffold(tuple(written), tuple(kept))
+
+
+def _not_a_folder(root: Path) -> str | None:
+    """What ``root`` is when it cannot be (or become) a folder: a file, a link to nothing,
+    a path under a file; None when it is a folder or can be made one."""
+    if root.exists():
+        return None if root.is_dir() else "a file"
+    if root.is_symlink():
+        return "a link to nothing"
+    for parent in root.absolute().parents:
+        if parent.exists() or parent.is_symlink():
+            return None if parent.is_dir() else f"a path under a file ({parent})"
+    return None
 
 
 def untouched(path: Path, made: bytes) -> bool:
@@ -152,8 +167,8 @@ def needs_scaffold(root: Path, source: Path | None = None) -> bool:
     Refuses a file, and a folder of other files: an import there would mix a show into
     something else (a mistyped --into, a home folder).
     """
-    if root.exists() != root.is_dir() or root.is_symlink() and not root.exists():
-        found = "a file" if root.exists() else "a link to nothing"
+    found = _not_a_folder(root)
+    if found is not None:
         raise InputError([Problem(str(root), None, f"expected a show folder to import into, "
                                   f"got {found}")])
     if not root.exists():

@@ -35,6 +35,9 @@ _FOOTNOTE_CLASSES = {"sup": {"footnote-ref"}, "a": {"footnote-backref"},
 _NOTE_TAGS = {"li": "fn{}\\d+", "a": "fnref{}\\d+(?::\\d+)?"}
 """The ids a note and a reference to it get (with the page's prefix in {}); no other
 id is kept on these tags."""
+_NOTE_REF = re.compile(r"\[\^(\w+)\]")
+"""A footnote reference left as text (a label of letters and digits: "[^a-z]" in prose
+is a pattern, not a note)."""
 _RAW_ID = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
@@ -46,6 +49,10 @@ class Rendered:
     """(heading, plain text under it) for each ## or ### heading, in order."""
     opening: str = ""
     """The plain text before the first ## or ### heading."""
+    unused_notes: tuple[str, ...] = ()
+    """Labels of footnotes defined and never referred to: they are left out."""
+    undefined_notes: tuple[str, ...] = ()
+    """Labels referred to ([^x]) with no definition: the text shows them as written."""
 
 
 def _caption(self: object, tokens: Sequence[Token], idx: int, options: object,
@@ -71,6 +78,7 @@ class _Walk:
     opening: list[str] = field(default_factory=list)
     referred: dict[int, int] = field(default_factory=dict)
     """Note id -> the section (-1: the opening) of its first reference."""
+    undefined: dict[str, None] = field(default_factory=dict)
 
     def here(self, section: int) -> list[str]:
         return self.sections[section][1] if section >= 0 else self.opening
@@ -92,6 +100,8 @@ class _Walk:
                 for child in tok.children or []:
                     if child.type == "footnote_ref":
                         self.referred.setdefault(child.meta["id"], len(self.sections) - 1)
+                    elif child.type == "text":
+                        self.undefined.update(dict.fromkeys(_NOTE_REF.findall(child.content)))
                 self.texts.append(_plain(tok))
                 if not (i > 0 and tokens[i - 1].type == "heading_open"):
                     self.here(len(self.sections) - 1).append(_plain(tok))
@@ -114,7 +124,8 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
     returns the source to use in the page (or None to keep it as it is).
     """
     md = _parser()
-    tokens = md.parse(source)
+    env: dict[str, Any] = {}
+    tokens = md.parse(source, env)
     split = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"),
                  len(tokens))
     walk = _Walk(set())
@@ -128,7 +139,10 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
     return Rendered(clean, "\n\n".join(t for t in walk.texts if t.strip()),
                     tuple((h, "\n".join(t for t in body if t.strip()))
                           for h, body in walk.sections),
-                    "\n".join(t for t in walk.opening if t.strip()))
+                    "\n".join(t for t in walk.opening if t.strip()),
+                    tuple(k[1:] for k, v in env.get("footnotes", {}).get("refs", {}).items()
+                          if v == -1),
+                    tuple(walk.undefined))
 
 
 def _note_prefix(tokens: list[Token], split: int, used: set[str]) -> str | None:

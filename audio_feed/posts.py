@@ -41,7 +41,7 @@ from .images import image_problem, inspect
 from .lint.parse import unencoded
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
 from .speak import timing
-from .text import control_characters, did_you_mean, hms, parse_hms, summary
+from .text import control_characters, did_you_mean, hms, one_line, parse_hms, summary
 
 AUDIENCES = ("everyone", "only_free", "only_paid", "founding")
 VISIBILITIES = ("public", "paid", "founding")
@@ -958,7 +958,26 @@ def _render(root: Path, source: Path, text: str, content: str, images: list[Imag
 
     rendered = markdown.render(content, place)
     _check_body(text, rendered, problems, source)
+    _check_notes(rendered, problems, source)
     return rendered
+
+
+def _listed(labels: tuple[str, ...]) -> str:
+    shown = ", ".join(one_line(f"[^{label}]") for label in labels[:3])
+    return shown + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+
+
+def _check_notes(rendered: markdown.Rendered, problems: Problems, source: Path) -> None:
+    """A footnote nothing refers to is left out of the page, and a reference to none is
+    shown as written: a warning each, so a lost note is not lost silently."""
+    if rendered.unused_notes:
+        problems.warn(source, "body", described(
+            "each footnote referred to in the text",
+            f"{_listed(rendered.unused_notes)} never referred to (left out of the page)"))
+    if rendered.undefined_notes:
+        problems.warn(source, "body", described(
+            "a definition ([^x]: ...) for each footnote reference",
+            f"none for {_listed(rendered.undefined_notes)} (shown as written)"))
 
 
 def read_fields(meta: dict[str, Any], tainted: set[str], problems: Problems,

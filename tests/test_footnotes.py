@@ -11,7 +11,7 @@ from pathlib import Path
 from audio_feed import markdown
 from audio_feed.speak import script
 
-from conftest import Run, post
+from conftest import Run, post, tree
 
 BODY = """\
 Opening words.[^src]
@@ -115,3 +115,63 @@ def test_a_built_page_and_feed_show_notes_not_marks(tiny_show: Path, run: Run,
             "again. Second part Nothing to note here. Where it came from. The note, with a "
             "link and weight.</p>") in feed, "the summary: text, then the notes, no marks"
     shutil.rmtree(tmp_path / "site")
+
+
+def _build_with(show: Path, run: Run, out: Path, body: str) -> tuple[int, str]:
+    (show / "episodes/one.md").write_text(post("One", "1001.one", "2026-01-05", "", body))
+    result = run("build", show, "-o", out)
+    return result.exit_code, result.output
+
+
+def test_a_note_shows_no_paid_file_a_body_may_not(tiny_show: Path, run: Run,
+                                                  tmp_path: Path) -> None:
+    code, in_body = _build_with(tiny_show, run, tmp_path / "a", "Look: ![x](paid.mp3)\n")
+    assert code == 2 and "paid" in in_body
+    code, in_note = _build_with(tiny_show, run, tmp_path / "b",
+                                "Look[^1].\n\n[^1]: ![x](paid.mp3)\n")
+    assert code == 2
+    assert in_note == in_body, "the image rule holds in a note as in the text"
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_note_linking_a_paid_post_publishes_none_of_it(tiny_show: Path, run: Run,
+                                                         tmp_path: Path) -> None:
+    code, output = _build_with(tiny_show, run, tmp_path / "site",
+                               "Look[^1].\n\n[^1]: See [it](paid.md), [this](paid.mp3) and "
+                               "[the page](../paid/).\n")
+    assert code == 0, output
+    for path, data in tree(tmp_path / "site").items():
+        assert b"Members only" not in data and b"Secret Paid Thing" not in data, path
+        assert "paid" not in path, path
+
+
+def test_a_note_never_referred_to_is_a_warning_and_left_out(tiny_show: Path, run: Run,
+                                                            tmp_path: Path) -> None:
+    body = ("Text[^1] and a [^9] with [^a-z] as a pattern.\n\n[^1]: Kept.\n"
+            "[^lost]: Never referred to, with ![x](https://example.org/x.png).\n")
+    code, output = _build_with(tiny_show, run, tmp_path / "site", body)
+    assert code == 0, output
+    one = "episodes/one.md"
+    assert (f"warning: {one}: body: expected each footnote referred to in the text, got "
+            f"[^lost] never referred to (left out of the page)") in output
+    assert (f"warning: {one}: body: expected a definition ([^x]: ...) for each footnote "
+            f"reference, got none for [^9] (shown as written)") in output
+    site = tree(tmp_path / "site")
+    assert not any(b"Never referred" in data for data in site.values())
+    spoken = script.build("One", None, None, body, script.ScriptSettings())
+    assert not any("Never referred" in s for sec in spoken for s in sec.sentences)
+
+
+def test_ten_thousand_notes_render_each_once_with_unique_ids() -> None:
+    n = 10_000
+    body = ("## Part\n\n" + " ".join(f"w[^{i}]" for i in range(n)) + "\n\n"
+            + "".join(f"[^{i}]: note {i}\n" for i in range(n)))
+    r = markdown.render(body)
+    ids = re.findall(r'\bid="([^"]+)"', r.html)
+    assert len(ids) == 2 * n + 1 and len(set(ids)) == len(ids)
+    assert r.html.count('class="footnote-item"') == n
+    assert markdown.render(body).html == r.html
+    assert r.sections[0][1].endswith(f"note {n - 1}")
+    many = markdown.render("x" + "[^1]" * n + "\n\n[^1]: one\n").html
+    assert many.count('class="footnote-backref"') == n
+    assert len(set(re.findall(r'\bid="([^"]+)"', many))) == n + 1

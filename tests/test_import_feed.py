@@ -14,6 +14,7 @@ import shutil
 import socket
 import sqlite3
 import threading
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -576,3 +577,15 @@ def test_a_feed_without_artwork_keeps_the_placeholder(run: Run, tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert 'artwork = "artwork.png"' in (tmp_path / "show/podcast.toml").read_text()
     assert images.is_placeholder(tmp_path / "show/artwork.png")
+
+
+def test_what_the_feed_says_cannot_break_podcast_toml(run: Run, tmp_path: Path) -> None:
+    feed = tmp_path / "old\nfeed\u2028.xml"
+    feed.write_bytes(old_feed("http://127.0.0.1:9").replace(
+        b"<itunes:author>Ada Host</itunes:author>",
+        b"<itunes:author>Ada\x7f Host\n\"]\ntitle = 'x'</itunes:author>"))
+    result = run("import", "feed", feed, "--into", tmp_path / "show")
+    assert result.exit_code == 0, result.output
+    config = tomllib.loads((tmp_path / "show/podcast.toml").read_text())
+    assert config["title"] == "Old Show"
+    assert config["author"] == "Ada\x7f Host\n\"]\ntitle = 'x'"

@@ -493,8 +493,8 @@ def test_import_into_a_folder_of_other_files_writes_nothing(kind: str, tmp_path:
     assert tree(home) == before
 
 
-@pytest.mark.parametrize("kind", ["substack", "feed"])
-@pytest.mark.parametrize("where", ["a file", "a link to nothing"])
+@pytest.mark.parametrize("kind", ["substack", "feed", "init"])
+@pytest.mark.parametrize("where", ["a file", "a link to nothing", "a path under a file"])
 def test_import_into_a_file_is_refused(kind: str, where: str, tmp_path: Path,
                                        run: Run) -> None:
     source = write_zip(tmp_path / "export.zip", export_files(ROWS))
@@ -504,10 +504,35 @@ def test_import_into_a_file_is_refused(kind: str, where: str, tmp_path: Path,
     target = tmp_path / "show"
     if where == "a file":
         target.write_text("not a folder")
-    else:
+    elif where == "a link to nothing":
         target.symlink_to(tmp_path / "nowhere")
-    result = run("import", kind, source, "--into", target)
+    else:
+        target.write_text("not a folder")
+        where, target = f"a path under a file ({target})", target / "inside"
+    before = tree(tmp_path)
+    result = (run("init", target) if kind == "init"
+              else run("import", kind, source, "--into", target))
     assert result.exit_code == 2, result.output
-    assert result.output == (f"error: {target}: expected a show folder to import into, "
-                             f"got {where}\n")
-    assert not (tmp_path / "nowhere").exists()
+    wanted = "a folder for the show" if kind == "init" else "a show folder to import into"
+    assert result.output == f"error: {target}: expected {wanted}, got {where}\n"
+    assert not (tmp_path / "nowhere").exists() and tree(tmp_path) == before
+
+
+NOTES = f"""<p>A<a class="footnote-anchor" href="#footnote-1">1</a> B<a class="footnote-anchor" href="#footnote-2">2</a></p>
+<div class="footnote"><a class="footnote-number">1</a><div class="footnote-content"><p>With an image</p><div class="captioned-image-container"><figure><img src="{CDN}"><figcaption>cap</figcaption></figure></div><p>and a note<a class="footnote-anchor">3</a></p><div class="pullquote" data-component-name="PullquoteToDOM"><p>Kept</p></div><div class="footnote"><a class="footnote-number">3</a><div class="footnote-content"><p>Nested</p></div></div></div></div>
+<div class="footnote"><a class="footnote-number">2</a><div class="footnote-content"><p>Two<script>x</script></p><p>para two</p></div></div>
+"""  # noqa: E501 - Substack's markup as it comes
+
+
+def test_notes_holding_images_html_and_notes_become_notes_of_their_own() -> None:
+    from audio_feed import markdown
+
+    converted = to_markdown(NOTES)
+    assert converted.images == [ORIGINAL] and converted.kept_html == 1
+    assert converted.markdown.startswith("A[^1] B[^2]\n\n[^1]: With an image\n")
+    assert "\n[^2]: Two\n" in converted.markdown and converted.markdown.endswith(
+        "\n[^3]: Nested\n"), "a note in a note is a note of the page"
+    rendered = markdown.render(converted.markdown)
+    assert rendered.html.count('class="footnote-item"') == 3
+    assert not rendered.unused_notes and not rendered.undefined_notes
+    assert f'<img src="{ORIGINAL}"' in rendered.html and "<script" not in rendered.html

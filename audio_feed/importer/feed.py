@@ -276,8 +276,9 @@ def write_posts(root: Path, found: list[Item], report: ImportReport) -> dict[str
 
 
 def _toml(value: object) -> str:
-    # A JSON string or boolean is a valid TOML basic string or boolean.
-    return json.dumps(value, ensure_ascii=False)
+    # A JSON string or boolean is a valid TOML basic string or boolean, once DEL (which
+    # JSON leaves as it is and TOML refuses raw) is escaped.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _language(channel: etree._Element) -> str | None:
