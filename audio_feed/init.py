@@ -153,7 +153,8 @@ def untouched(path: Path, made: bytes) -> bool:
     """True when ``path`` is a file holding exactly what init wrote there (``made``):
     init's own, never edited, so an import may fill it in."""
     try:
-        return path.is_file() and not path.is_symlink() and path.read_bytes() == made
+        return (path.is_file() and not path.is_symlink() and path.stat().st_size == len(made)
+                and path.read_bytes() == made)
     except OSError:
         return False
 

@@ -157,11 +157,12 @@ def _note_prefix(tokens: list[Token], split: int, used: set[str]) -> str | None:
         raw = [tok] if tok.type in ("html_block", "html_inline") else [
             c for c in tok.children or [] if c.type == "html_inline"]
         taken.update(m.group(1) for r in raw for m in _RAW_ID.finditer(r.content))
-    prefix: str | None = None
-    while any(re.fullmatch(rf"fn(?:ref)?{re.escape(f'-{prefix}-' if prefix else '')}\d+.*", i)
-              for i in taken):
-        prefix = str(int(prefix or 1) + 1)
-    return prefix
+    # One pass over the ids: the prefixes they take (0 for none), then the first free.
+    prefixes = {int(m.group(1) or 0) for i in taken
+                if (m := re.match(r"fn(?:ref)?(?:-(\d{1,9})-)?\d", i))}
+    if 0 not in prefixes:
+        return None
+    return str(min(set(range(2, len(prefixes) + 3)) - prefixes))
 
 
 def _plain(tok: Token) -> str:

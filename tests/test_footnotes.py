@@ -175,3 +175,12 @@ def test_ten_thousand_notes_render_each_once_with_unique_ids() -> None:
     many = markdown.render("x" + "[^1]" * n + "\n\n[^1]: one\n").html
     assert many.count('class="footnote-backref"') == n
     assert len(set(re.findall(r'\bid="([^"]+)"', many))) == n + 1
+
+
+def test_ids_the_posts_html_took_in_bulk_still_leave_the_notes_unique_ids() -> None:
+    taken = " ".join(f'<span id="fn-{k}-1">x</span>' for k in range(2, 2002))
+    html = markdown.render(f'<p id="fnref1">{taken}</p>\n\nText[^a].\n\n[^a]: Note.\n').html
+    assert '<a href="#fn-2002-1" id="fnref-2002-1"' in html
+    assert '<li id="fn-2002-1" class="footnote-item">' in html
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
