@@ -149,6 +149,15 @@ def _not_a_folder(root: Path) -> str | None:
     return None
 
 
+def check_posts_folder(root: Path) -> None:
+    """Refuse a show whose episodes/ is a link or a file: posts written through a link
+    would land outside the show, and a file cannot hold them."""
+    episodes = root / "episodes"
+    if episodes.is_symlink() or (episodes.exists() and not episodes.is_dir()):
+        raise InputError([Problem(str(episodes), None, "expected a folder of posts inside "
+                                  "the show, got a link or a file")])
+
+
 def untouched(path: Path, made: bytes) -> bool:
     """True when ``path`` is a file holding exactly what init wrote there (``made``):
     init's own, never edited, so an import may fill it in."""

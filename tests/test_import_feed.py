@@ -589,3 +589,16 @@ def test_what_the_feed_says_cannot_break_podcast_toml(run: Run, tmp_path: Path) 
     config = tomllib.loads((tmp_path / "show/podcast.toml").read_text())
     assert config["title"] == "Old Show"
     assert config["author"] == "Ada\x7f Host\n\"]\ntitle = 'x'"
+
+
+def test_a_link_to_nothing_in_the_show_is_never_replaced(old_host: Host, run: Run,
+                                                         tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    (show / "episodes").mkdir(parents=True)
+    (show / "episodes/2026-01-05-pilot-intro.md").symlink_to(tmp_path / "gone.md")
+    (show / "artwork.png").symlink_to(tmp_path / "gone.png")
+    result = run("import", "feed", old_host.base + "/feed.xml", "--into", show)
+    assert result.exit_code == 0, result.output
+    assert (show / "episodes/2026-01-05-pilot-intro.md").is_symlink()
+    assert (show / "artwork.png").is_symlink()
+    assert (show / "episodes/2026-01-05-pilot-intro-2.md").is_file(), "a free name instead"

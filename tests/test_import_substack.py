@@ -370,18 +370,30 @@ def test_unknown_markup_is_counted_and_never_carries_script_or_iframe(html: str)
     assert converted.kept_html >= 1
 
 
-def test_nothing_is_written_through_a_link_out_of_the_show(tmp_path: Path, run: Run,
-                                                           export_zip: Path) -> None:
+@pytest.mark.parametrize("kind", ["substack", "feed"])
+@pytest.mark.parametrize("episodes", ["link", "file"])
+def test_nothing_is_written_through_a_link_out_of_the_show(
+        tmp_path: Path, run: Run, export_zip: Path, kind: str, episodes: str) -> None:
+    from test_import_feed import old_feed
+
     outside = tmp_path / "outside"
     outside.mkdir()
     show = tmp_path / "show"
     show.mkdir()
-    (show / "episodes").symlink_to(outside)
-    result = run("import", "substack", export_zip, "--into", show)
+    if episodes == "link":
+        (show / "episodes").symlink_to(outside)
+    else:
+        (show / "episodes").write_text("not a folder")
+    source = export_zip
+    if kind == "feed":
+        source = tmp_path / "old.xml"
+        source.write_bytes(old_feed("http://127.0.0.1:9"))
+    result = run("import", kind, source, "--into", show)
     assert result.exit_code == 2
     assert result.output.strip() == (f"error: {show / 'episodes'}: expected a folder of posts "
                                      f"inside the show, got a link or a file")
     assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in show.iterdir()) == ["episodes"], "nothing written at all"
 
 
 def test_a_damaged_import_record_stops_the_import(tmp_path: Path, run: Run,

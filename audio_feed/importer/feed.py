@@ -266,7 +266,7 @@ def write_posts(root: Path, found: list[Item], report: ImportReport) -> dict[str
     for item in sorted(found, key=lambda i: (i.date, i.number)):
         stem = _stem(item, taken)
         target = episodes / f"{stem}.md"
-        if item.guid in ids or target.exists():
+        if item.guid in ids or target.exists() or target.is_symlink():
             report.kept.append(f"episodes/{target.name}")
             continue
         write_atomic(target, post_text(item).encode())
@@ -356,7 +356,8 @@ def _artwork(root: Path, channel: etree._Element, report: ImportReport,
         return None
     name, body = found
     target = root / name
-    if not target.exists() or init.untouched(target, init.placeholder_artwork()):
+    if not (target.exists() or target.is_symlink()) or init.untouched(
+            target, init.placeholder_artwork()):
         write_atomic(target, body)
     _check_artwork(root, name, report)
     return name
@@ -447,6 +448,7 @@ def import_feed(source: str, into: Path, download_enclosures: bool = False,
     found = items(source, channel)
     local = None if download.is_url(source) else Path(source)
     fresh = init.needs_scaffold(into, local)
+    init.check_posts_folder(into)
     root = into.resolve()
     report = ImportReport()
     if fresh:
