@@ -15,8 +15,10 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_def
 
 from .text import slugify
 
@@ -38,6 +40,7 @@ id is kept on these tags."""
 _NOTE_REF = re.compile(r"\[\^(\w+)\]")
 """A footnote reference left as text (a label of letters and digits: "[^a-z]" in prose
 is a pattern, not a note)."""
+_DEFINITION = re.compile(r"\[\^([^\] ]+)\]:")
 _RAW_ID = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
@@ -51,6 +54,8 @@ class Rendered:
     """The plain text before the first ## or ### heading."""
     unused_notes: tuple[str, ...] = ()
     """Labels of footnotes defined and never referred to: they are left out."""
+    repeated_notes: tuple[str, ...] = ()
+    """Labels of footnotes defined more than once: the last definition is shown."""
     undefined_notes: tuple[str, ...] = ()
     """Labels referred to ([^x]) with no definition: the text shows them as written."""
 
@@ -61,9 +66,22 @@ def _caption(self: object, tokens: Sequence[Token], idx: int, options: object,
     return f"[{tokens[idx].meta['id'] + 1}]"
 
 
+def _counted_definition(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """The plugin's definition rule, noting each label: a second definition of a label
+    silently replaces the first, so ``render`` reports it."""
+    found = footnote_def(state, start, end, silent)
+    if found and not silent:
+        label = _DEFINITION.match(state.src, state.bMarks[start] + state.tShift[start])
+        if label:
+            state.env.setdefault("definitions", []).append(label.group(1))
+    return found
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(
         ["table", "strikethrough"]).use(footnote_plugin, inline=False)
+    md.block.ruler.at("footnote_def", _counted_definition,
+                      {"alt": ["paragraph", "reference"]})
     md.add_render_rule("footnote_caption", _caption)
     return md
 
@@ -140,9 +158,20 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
                     tuple((h, "\n".join(t for t in body if t.strip()))
                           for h, body in walk.sections),
                     "\n".join(t for t in walk.opening if t.strip()),
-                    tuple(k[1:] for k, v in env.get("footnotes", {}).get("refs", {}).items()
-                          if v == -1),
-                    tuple(walk.undefined))
+                    unused_notes=tuple(k[1:] for k, v in env.get("footnotes", {}).get(
+                        "refs", {}).items() if v == -1),
+                    repeated_notes=_repeated(env.get("definitions", [])),
+                    undefined_notes=tuple(walk.undefined))
+
+
+def _repeated(labels: list[str]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    again: dict[str, None] = {}
+    for label in labels:
+        if label in seen:
+            again[label] = None
+        seen.add(label)
+    return tuple(again)
 
 
 def _note_prefix(tokens: list[Token], split: int, used: set[str]) -> str | None:

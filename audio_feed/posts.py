@@ -974,6 +974,10 @@ def _check_notes(rendered: markdown.Rendered, problems: Problems, source: Path) 
         problems.warn(source, "body", described(
             "each footnote referred to in the text",
             f"{_listed(rendered.unused_notes)} never referred to (left out of the page)"))
+    if rendered.repeated_notes:
+        problems.warn(source, "body", described(
+            "each footnote defined once",
+            f"{_listed(rendered.repeated_notes)} more than once (the last one is shown)"))
     if rendered.undefined_notes:
         problems.warn(source, "body", described(
             "a definition ([^x]: ...) for each footnote reference",

@@ -147,8 +147,10 @@ def test_a_note_linking_a_paid_post_publishes_none_of_it(tiny_show: Path, run: R
 
 def test_a_note_never_referred_to_is_a_warning_and_left_out(tiny_show: Path, run: Run,
                                                             tmp_path: Path) -> None:
-    body = ("Text[^1] and a [^9] with [^a-z] as a pattern.\n\n[^1]: Kept.\n"
-            "[^lost]: Never referred to, with ![x](https://example.org/x.png).\n")
+    body = ("Text[^1] and a [^9] with [^a-z] as a pattern.\n\n```\n[^1]: Code.\n```\n\n"
+            "[^1]: Replaced.\n"
+            "[^lost]: Never referred to, with ![x](https://example.org/x.png).\n"
+            "[^1]: Kept.\n")
     code, output = _build_with(tiny_show, run, tmp_path / "site", body)
     assert code == 0, output
     one = "episodes/one.md"
@@ -156,8 +158,12 @@ def test_a_note_never_referred_to_is_a_warning_and_left_out(tiny_show: Path, run
             f"[^lost] never referred to (left out of the page)") in output
     assert (f"warning: {one}: body: expected a definition ([^x]: ...) for each footnote "
             f"reference, got none for [^9] (shown as written)") in output
+    assert (f"warning: {one}: body: expected each footnote defined once, got [^1] more "
+            f"than once (the last one is shown)") in output
+    assert output.count(f"warning: {one}: body:") == 3
     site = tree(tmp_path / "site")
-    assert not any(b"Never referred" in data for data in site.values())
+    assert not any(b"Never referred" in data or b"Replaced" in data for data in site.values())
+    assert any(b"Kept." in data for data in site.values())
     spoken = script.build("One", None, None, body, script.ScriptSettings())
     assert not any("Never referred" in s for sec in spoken for s in sec.sentences)
 
