@@ -41,7 +41,7 @@ from .images import image_problem, inspect
 from .lint.parse import unencoded
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Chapter, Episode, Image
 from .speak import timing
-from .text import control_characters, did_you_mean, hms, parse_hms, summary
+from .text import control_characters, did_you_mean, hms, one_line, parse_hms, summary
 
 AUDIENCES = ("everyone", "only_free", "only_paid", "founding")
 VISIBILITIES = ("public", "paid", "founding")
@@ -265,29 +265,50 @@ class _FrontMatter(YAMLHandler):
     raw: Any = None
 
     def load(self, fm: str, **kwargs: object) -> Any:
+        try:
+            # libyaml takes a tab in a plain value that PyYAML refuses: such text keeps
+            # PyYAML's answer.
+            if "\t" not in fm:
+                self.raw = yaml.load(fm, Loader=_FastTextDates)  # noqa: S506 - SafeLoader kin
+                return {}
+        except (yaml.YAMLError, UnicodeError):
+            pass  # libyaml words its errors its own way: the pure-Python parser reports it.
         self.raw = yaml.load(fm, Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
         # python-frontmatter passes the keys as keyword arguments, which must be text:
         # the mapping is read from ``raw`` instead, where a key such as 1 gets our message.
         return {}
 
 
+def _once_each(node: yaml.MappingNode) -> None:
+    """A repeated key silently wins over the first: 'audience: only_paid' and a later
+    'audience: everyone' would publish a paid post."""
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node.value, str):
+            continue
+        if key_node.value in seen:
+            raise yaml.constructor.ConstructorError(
+                problem=f"the key {key_node.value!r} a second time (give each key once)",
+                problem_mark=key_node.start_mark)
+        seen.add(key_node.value)
+
+
 class _TextDates(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        # A repeated key silently wins over the first: 'audience: only_paid' and a
-        # later 'audience: everyone' would publish a paid post.
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node.value, str):
-                continue
-            if key_node.value in seen:
-                raise yaml.constructor.ConstructorError(
-                    problem=f"the key {key_node.value!r} a second time (give each key once)",
-                    problem_mark=key_node.start_mark)
-            seen.add(key_node.value)
+        _once_each(node)
         return super().construct_mapping(node, deep)
 
 
-_TextDates.yaml_implicit_resolvers = {
+class _FastTextDates(yaml.CSafeLoader):
+    """The same rules on libyaml's parser: the pure-Python one was most of the time a
+    build of many posts took to read them."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        _once_each(node)
+        return super().construct_mapping(node, deep)
+
+
+_TextDates.yaml_implicit_resolvers = _FastTextDates.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -937,7 +958,30 @@ def _render(root: Path, source: Path, text: str, content: str, images: list[Imag
 
     rendered = markdown.render(content, place)
     _check_body(text, rendered, problems, source)
+    _check_notes(rendered, problems, source)
     return rendered
+
+
+def _listed(labels: tuple[str, ...]) -> str:
+    shown = ", ".join(one_line(f"[^{label}]") for label in labels[:3])
+    return shown + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+
+
+def _check_notes(rendered: markdown.Rendered, problems: Problems, source: Path) -> None:
+    """A footnote nothing refers to is left out of the page, and a reference to none is
+    shown as written: a warning each, so a lost note is not lost silently."""
+    if rendered.unused_notes:
+        problems.warn(source, "body", described(
+            "each footnote referred to in the text",
+            f"{_listed(rendered.unused_notes)} never referred to (left out of the page)"))
+    if rendered.repeated_notes:
+        problems.warn(source, "body", described(
+            "each footnote defined once",
+            f"{_listed(rendered.repeated_notes)} more than once (the last one is shown)"))
+    if rendered.undefined_notes:
+        problems.warn(source, "body", described(
+            "a definition ([^x]: ...) for each footnote reference",
+            f"none for {_listed(rendered.undefined_notes)} (shown as written)"))
 
 
 def read_fields(meta: dict[str, Any], tainted: set[str], problems: Problems,

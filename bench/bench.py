@@ -5,23 +5,27 @@
 It makes its own material in bench/_work/ (a 60- and a 180-minute spoken-word
 body looped from the sample show's real speech, four hard 30-minute bodies made
 from the same speech, and a 500-episode show whose posts share ten small
-recordings) and prints ratios against baselines measured in the same run, so a
+recordings, and a 500-post Substack export generated in Substack's markup) and
+prints ratios against baselines measured in the same run, so a
 slow or busy machine moves both sides together. Ratios are run RUNS times: the
 median is printed with the spread (min-max).
 Targets: render ratio <= 1.10 for the mastered body and <= 1.25 for every hard
 body, each output -16 +- 0.5 LUFS and <= -1.0 dBTP measured by ffmpeg's ebur128
 on the file (not the build's own numbers); peak RSS at 180 min < 200 MB and within
 10 % of 60 min; no-op rebuild <= 5x feedgen alone; add-one <= 1.2x that episode's
-render alone; 4 episodes on 2 jobs <= 0.6x one job.
+render alone; 4 episodes on 2 jobs <= 0.6x one job. Figure 8 (import the export, then
+build it without recordings, against markdownify alone on the same HTML) has no target.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -200,7 +204,7 @@ def feedgen_floor(n: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10/30-minute bodies (a smoke run)")
-    ap.add_argument("--only", default="1,2,3,4,5,6,7", help="which figures, e.g. --only 1,5")
+    ap.add_argument("--only", default="1,2,3,4,5,6,7,8", help="which figures, e.g. --only 1,5")
     args = ap.parse_args()
     only = {int(x) for x in args.only.split(",")}
     minutes = (10, 30) if args.quick else (60, 180)
@@ -225,6 +229,8 @@ def main() -> None:
         figure_hard(5 if args.quick else HARD_MINUTES)
     if 7 in only:
         figure_speak(300 if args.quick else SPEAK_WORDS)
+    if 8 in only:
+        figure_import(50 if args.quick else IMPORT_POSTS)
 
 
 def plain_encode(body: Path) -> float:
@@ -482,6 +488,184 @@ def figure_speak(words: int) -> None:
           f"2 jobs {times[2]:.1f} s; piper alone in one call {alone:.1f} s (real-time factor "
           f"{alone / spoken:.3f}); 2 jobs / piper alone {times[2] / alone:.2f} (target <= 0.7); "
           f"peak RSS {peak / 2**20:.0f} MB (target < 400)")
+
+
+IMPORT_POSTS = 500
+IMPORT_COLUMNS = ["post_id", "post_date", "is_published", "email_sent_at", "inbox_sent_at",
+                  "type", "audience", "title", "subtitle", "podcast_url"]
+"""posts.csv's columns, as a real export has them."""
+CDN_IMAGE = ("https://substackcdn.com/image/fetch/$s_!Xy{n:04d}!,w_1456,c_limit,f_webp,"
+             "q_auto:good,fl_progressive:steep/https%3A%2F%2Fsubstack-post-media.s3."
+             "amazonaws.com%2Fpublic%2Fimages%2F{n:04d}a1b2-1200x800.jpeg")
+
+
+def _words(rnd: random.Random, vocab: list[str], n: int) -> str:
+    return " ".join(rnd.choice(vocab) for _ in range(n))
+
+
+def _paragraph(rnd: random.Random, vocab: list[str], notes: list[int]) -> str:
+    """A paragraph of 40-110 words with a link, emphasis and now and then a footnote."""
+    text = _words(rnd, vocab, rnd.randint(40, 110)).split(" ")
+    k = rnd.randrange(len(text) - 3)
+    text[k] = f'<a href="https://example.org/{text[k]}">{text[k]} {text[k + 1]}</a>'
+    text[k + 1] = ""
+    text[-2] = f"<em>{text[-2]}</em>"
+    if rnd.random() < 0.15:
+        notes.append(len(notes) + 1)
+        n = notes[-1]
+        text[-1] += (f'<a class="footnote-anchor" data-component-name="FootnoteAnchorToDOM" '
+                     f'id="footnote-anchor-{n}" href="#footnote-{n}" target="_self">{n}</a>')
+    return "<p>" + " ".join(t for t in text if t) + ".</p>"
+
+
+def _block(rnd: random.Random, vocab: list[str], n: int, post: int) -> str:
+    """One of the other blocks a Substack post is made of, chosen at random."""
+    kind = rnd.choice(["list", "quote", "image", "button", "rule", "youtube", "tweet"])
+    if kind == "list":
+        items = "".join(f"<li><p>{_words(rnd, vocab, rnd.randint(6, 20))}</p></li>"
+                        for _ in range(rnd.randint(3, 6)))
+        tag = rnd.choice(["ul", "ol"])
+        return f"<{tag}>{items}</{tag}>"
+    if kind == "quote":
+        return f"<blockquote><p>{_words(rnd, vocab, 30)}</p></blockquote>"
+    if kind == "image":
+        src = CDN_IMAGE.format(n=post * 10 + n)
+        return (f'<div class="captioned-image-container"><figure><a class="image-link image2 '
+                f'is-viewable-img" target="_blank" href="{src}" data-component-name='
+                f'"Image2ToDOM"><div class="image2-inset"><picture><source type="image/webp" '
+                f'srcset="{src} 424w, {src} 848w" sizes="100vw"><img src="{src}" width="1200" '
+                f'height="800" data-attrs=\'{{"src":"{src}","height":800,"width":1200,'
+                f'"alt":null,"title":null,"type":"image/jpeg"}}\' class="sizing-normal" '
+                f'alt="" loading="lazy"></picture></div></a><figcaption class="image-caption">'
+                f'{_words(rnd, vocab, 8)}</figcaption></figure></div>')
+    if kind == "button":
+        return ('<p class="button-wrapper" data-attrs=\'{"url":"https://bench.substack.com/'
+                'subscribe?","text":"Subscribe now","action":null,"class":null}\' '
+                'data-component-name="ButtonCreateButton"><a class="button primary" '
+                'href="https://bench.substack.com/subscribe?"><span>Subscribe now</span></a>'
+                '</p><div class="subscription-widget-wrap-editor" data-attrs=\'{"url":'
+                '"https://bench.substack.com/subscribe?","text":"Subscribe"}\' '
+                'data-component-name="SubscribeWidgetToDOM"><div class="subscription-widget '
+                'show-subscribe"><div class="preamble"><p class="cta-caption">Thanks for '
+                'reading!</p></div><form class="subscription-widget-subscribe"><input '
+                'type="email" class="email-input" name="email" tabindex="-1" placeholder='
+                '"Type your email..."><input type="submit" class="button primary" value='
+                '"Subscribe"></form></div></div>')
+    if kind == "rule":
+        return "<div><hr></div>"
+    if kind == "youtube":
+        return ('<div id="youtube2-dQw4w9WgXcQ" class="youtube-wrap" data-attrs=\'{"videoId":'
+                '"dQw4w9WgXcQ","startTime":null,"endTime":null}\' data-component-name='
+                '"Youtube2ToDOM"><div class="youtube-inner"><iframe src="https://www.youtube-'
+                'nocookie.com/embed/dQw4w9WgXcQ?rel=0&amp;autoplay=0&amp;showinfo=0&amp;'
+                'enablejsapi=0" frameborder="0" loading="lazy" gesture="media" allow='
+                '"autoplay; fullscreen" allowautoplay="true" allowfullscreen="true" width='
+                '"728" height="409"></iframe></div></div>')
+    return (f'<div class="twitter-embed" data-attrs=\'{{"url":"https://twitter.com/someone/'
+            f'status/{post}{n}","full_text":"{_words(rnd, vocab, 20)}","username":"someone",'
+            f'"name":"Some One","date":"2023-01-01T00:00:00.000Z"}}\' data-component-name='
+            f'"Twitter2ToDOM"></div>')
+
+
+def bench_post_html(rnd: random.Random, vocab: list[str], post: int) -> str:
+    """A Substack post body of about 1,000-2,000 words: paragraphs under headings, lists,
+    quotes, captioned images, buttons, embeds and footnotes, in Substack's markup."""
+    parts: list[str] = []
+    notes: list[int] = []
+    target, words = rnd.randint(1000, 2000), 0
+    while words < target:
+        if words and rnd.random() < 0.12:
+            parts.append(f'<h2 class="header-anchor-post">{_words(rnd, vocab, 4)}</h2>')
+        elif words and rnd.random() < 0.25:
+            parts.append(_block(rnd, vocab, len(parts), post))
+        else:
+            parts.append(_paragraph(rnd, vocab, notes))
+        words += len(re.sub(r"<[^>]+>", " ", parts[-1]).split())
+    parts += [f'<div class="footnote" data-component-name="FootnoteToDOM"><a id="footnote-{n}" '
+              f'href="#footnote-anchor-{n}" class="footnote-number" contenteditable="false" '
+              f'target="_self">{n}</a><div class="footnote-content"><p>'
+              f'{_words(rnd, vocab, rnd.randint(8, 30))}</p></div></div>' for n in notes]
+    return "\n".join(parts)
+
+
+def bench_export(folder: Path, posts: int) -> Path:
+    """A Substack export folder: posts.csv with the real columns, about 80 % public,
+    12 % paid, 3 % founding, 5 % drafts, and one HTML body per row."""
+    if (folder / "posts.csv").exists():
+        return folder
+    rnd = random.Random(11)
+    vocab = sorted({w.lower().strip(".,;:!?\"'()") for md in (REPO / "episodes").glob("*.md")
+                    for w in md.read_text().split() if w.isalpha()})
+    (folder / "posts").mkdir(parents=True, exist_ok=True)
+    rows = []
+    start = dt.datetime(2016, 1, 5, 14, 10, 10, 98000, tzinfo=dt.UTC)
+    for n in range(posts):
+        post_id = f"{140000000 + n * 7919}.post-number-{n}"
+        when = start + dt.timedelta(days=n * 6)
+        stamp = when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        draw = rnd.random()
+        audience = ("everyone" if draw < 0.80 or draw >= 0.95 else "only_paid"
+                    if draw < 0.92 else "founding")
+        draft = draw >= 0.95
+        rows.append({"post_id": post_id, "post_date": "" if draft else stamp,
+                     "is_published": "false" if draft else "true",
+                     "email_sent_at": "" if draft else stamp, "inbox_sent_at": "",
+                     "type": "newsletter", "audience": audience,
+                     "title": f"Post &#x201C;{n}&#x201D;: {_words(rnd, vocab, 5)}",
+                     "subtitle": _words(rnd, vocab, 10), "podcast_url": ""})
+        (folder / f"posts/{post_id}.html").write_text(bench_post_html(rnd, vocab, n))
+    with (folder / "posts.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, IMPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    (folder / "email_list.bench.csv").write_text("email,active_subscription\n")
+    return folder
+
+
+def timed_import_build(export: Path, show: Path) -> tuple[float, float, build.BuildResult]:
+    """``import substack`` into an empty folder, then ``build`` with no recordings."""
+    from audio_feed.importer import substack
+
+    shutil.rmtree(show, ignore_errors=True)
+    t0 = time.perf_counter()
+    summary = substack.run(export, show, substack.Options())
+    t1 = time.perf_counter()
+    assert summary.added and not summary.warnings, summary.warnings
+    result = build.run(show, show.parent / (show.name + "_site"), build.BuildOptions(jobs=2))
+    return t1 - t0, time.perf_counter() - t1, result
+
+
+def markdownify_alone(export: Path) -> float:
+    """Every post body read and converted by markdownify alone, nothing else."""
+    from markdownify import markdownify
+
+    t0 = time.perf_counter()
+    for path in sorted((export / "posts").glob("*.html")):
+        markdownify(path.read_text("utf-8"), heading_style="ATX")
+    return time.perf_counter() - t0
+
+
+def figure_import(posts: int) -> None:
+    """import substack + build of a generated export against markdownify alone."""
+    export = bench_export(WORK / f"substack-export-{posts}", posts)
+    ratios, parts = [], []
+    for _ in range(RUNS):
+        floor = markdownify_alone(export)
+        imported, built, result = timed_import_build(export, WORK / "imported")
+        ratios.append((imported + built) / floor)
+        parts.append((imported, built, floor))
+    imported, built, floor = parts[ratios.index(statistics.median_low(ratios))]
+    site = WORK / "imported_site"
+    items = (site / "feed.xml").read_text().count("<item>")
+    pages = len(result.pages)
+    words = sum(len(re.sub(r"<[^>]+>", " ", p.read_text()).split())
+                for p in (export / "posts").glob("*.html")) // posts
+    print(f"8. import a {posts}-post Substack export (about {words} words a post) and build it "
+          f"without audio / markdownify alone on the same HTML: ratio {spread(ratios)} (e.g. "
+          f"import {imported:.1f} s + build {built:.1f} s / {floor:.1f} s); the build had no "
+          f"recordings, so it wrote {pages} pages, {items} feed items, and "
+          f"{len(result.plan.warnings) if result.plan else 0} warnings (one per post "
+          f"without audio); paid posts and drafts: no page")
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ ffmpeg. Nothing leaves the machine.
 from __future__ import annotations
 
 import io
+import re
 import shlex
 import shutil
 import socket
 import sqlite3
 import threading
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +26,8 @@ import pytest
 import yaml
 from lxml import etree
 
-from audio_feed import build, download
+from audio_feed import build, download, images
+from audio_feed import init as show_init
 from audio_feed.errors import EnvironmentProblem, InputError
 
 from conftest import REPO, TINY_TOML, Run, make_tone, served_build
@@ -530,3 +533,72 @@ def test_an_item_without_guid_keeps_its_enclosure_url_as_apps_do(run: Run,
     assert first["post_id"] == base + "/audio/one.mp3"
     parsed = podcastparser.parse(str(feed), io.BytesIO(feed.read_bytes()))
     assert base + "/audio/one.mp3" in [e["guid"] for e in parsed["episodes"]]
+
+
+def test_import_into_an_empty_folder_makes_the_show_as_init_does(old_host: Host, run: Run,
+                                                                 tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    show.mkdir()
+    result = run("import", "feed", old_host.base + "/feed.xml", "--into", show)
+    assert result.exit_code == 0, result.output
+    assert (show / ".gitignore").read_text() == show_init.GITIGNORE
+    toml = (show / "podcast.toml").read_text()
+    assert 'title = "Old Show"' in toml and 'email = "ada@example.org"' in toml
+    assert '# intro = "episodes/intro.mp3"' in toml, "every other key, commented, as init"
+    assert "My Show" not in toml and "you@example.org" not in toml, "no stand-in values"
+    assert (show / "artwork.png").read_bytes() == png(), "the feed's artwork, not init's"
+    checked = run("check", show)
+    assert checked.exit_code == 0, checked.output
+    assert "placeholder" not in checked.output
+
+
+def test_import_fills_in_an_untouched_init_but_keeps_a_written_podcast_toml(
+        old_host: Host, run: Run, tmp_path: Path) -> None:
+    fresh, written = tmp_path / "fresh", tmp_path / "written"
+    for show in (fresh, written):
+        assert run("init", show).exit_code == 0
+    mine = (written / "podcast.toml").read_text().replace("My Show", "My Own Show")
+    (written / "podcast.toml").write_text(mine)
+    for show in (fresh, written):
+        result = run("import", "feed", old_host.base + "/feed.xml", "--into", show)
+        assert result.exit_code == 0, result.output
+    assert 'title = "Old Show"' in (fresh / "podcast.toml").read_text()
+    assert (fresh / "artwork.png").read_bytes() == png(), "init's placeholder replaced"
+    assert (written / "podcast.toml").read_text() == mine, "never a file the user wrote"
+    assert (written / "artwork.png").read_bytes() == show_init.placeholder_artwork(), \
+        "the artwork goes with podcast.toml: kept together"
+    assert len(list((written / "episodes").glob("*.md"))) == 3
+
+
+def test_a_feed_without_artwork_keeps_the_placeholder(run: Run, tmp_path: Path) -> None:
+    feed = tmp_path / "old.xml"
+    feed.write_bytes(re.sub(rb"<itunes:image[^>]*/>", b"", old_feed("http://127.0.0.1:9")))
+    result = run("import", "feed", feed, "--into", tmp_path / "show")
+    assert result.exit_code == 0, result.output
+    assert 'artwork = "artwork.png"' in (tmp_path / "show/podcast.toml").read_text()
+    assert images.is_placeholder(tmp_path / "show/artwork.png")
+
+
+def test_what_the_feed_says_cannot_break_podcast_toml(run: Run, tmp_path: Path) -> None:
+    feed = tmp_path / "old\nfeed\u2028.xml"
+    feed.write_bytes(old_feed("http://127.0.0.1:9").replace(
+        b"<itunes:author>Ada Host</itunes:author>",
+        b"<itunes:author>Ada\x7f Host\n\"]\ntitle = 'x'</itunes:author>"))
+    result = run("import", "feed", feed, "--into", tmp_path / "show")
+    assert result.exit_code == 0, result.output
+    config = tomllib.loads((tmp_path / "show/podcast.toml").read_text())
+    assert config["title"] == "Old Show"
+    assert config["author"] == "Ada\x7f Host\n\"]\ntitle = 'x'"
+
+
+def test_a_link_to_nothing_in_the_show_is_never_replaced(old_host: Host, run: Run,
+                                                         tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    (show / "episodes").mkdir(parents=True)
+    (show / "episodes/2026-01-05-pilot-intro.md").symlink_to(tmp_path / "gone.md")
+    (show / "artwork.png").symlink_to(tmp_path / "gone.png")
+    result = run("import", "feed", old_host.base + "/feed.xml", "--into", show)
+    assert result.exit_code == 0, result.output
+    assert (show / "episodes/2026-01-05-pilot-intro.md").is_symlink()
+    assert (show / "artwork.png").is_symlink()
+    assert (show / "episodes/2026-01-05-pilot-intro-2.md").is_file(), "a free name instead"

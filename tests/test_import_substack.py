@@ -370,18 +370,30 @@ def test_unknown_markup_is_counted_and_never_carries_script_or_iframe(html: str)
     assert converted.kept_html >= 1
 
 
-def test_nothing_is_written_through_a_link_out_of_the_show(tmp_path: Path, run: Run,
-                                                           export_zip: Path) -> None:
+@pytest.mark.parametrize("kind", ["substack", "feed"])
+@pytest.mark.parametrize("episodes", ["link", "file"])
+def test_nothing_is_written_through_a_link_out_of_the_show(
+        tmp_path: Path, run: Run, export_zip: Path, kind: str, episodes: str) -> None:
+    from test_import_feed import old_feed
+
     outside = tmp_path / "outside"
     outside.mkdir()
     show = tmp_path / "show"
     show.mkdir()
-    (show / "episodes").symlink_to(outside)
-    result = run("import", "substack", export_zip, "--into", show)
+    if episodes == "link":
+        (show / "episodes").symlink_to(outside)
+    else:
+        (show / "episodes").write_text("not a folder")
+    source = export_zip
+    if kind == "feed":
+        source = tmp_path / "old.xml"
+        source.write_bytes(old_feed("http://127.0.0.1:9"))
+    result = run("import", kind, source, "--into", show)
     assert result.exit_code == 2
     assert result.output.strip() == (f"error: {show / 'episodes'}: expected a folder of posts "
                                      f"inside the show, got a link or a file")
     assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in show.iterdir()) == ["episodes"], "nothing written at all"
 
 
 def test_a_damaged_import_record_stops_the_import(tmp_path: Path, run: Run,
@@ -460,3 +472,79 @@ def test_footnotes_without_numbers_still_pair_up() -> None:
                      '<div class="footnote"><div class="footnote-content"><p>N.</p></div></div>'
                      ).markdown
     assert "[^]" not in md and "a[^1]" in md and "[^1]: N." in md
+
+
+def test_the_export_in_the_empty_show_folder_is_no_obstacle(tmp_path: Path, run: Run) -> None:
+    show = tmp_path / "show"
+    (show / ".git").mkdir(parents=True)
+    export = write_zip(show / "substack-export.zip", export_files(ROWS))
+    result = run("import", "substack", export, "--into", show)
+    assert result.exit_code == 0, result.output
+    assert (show / "podcast.toml").is_file() and (show / ".gitignore").is_file()
+    assert len(list((show / "episodes").glob("*.md"))) == 5
+
+
+@pytest.mark.parametrize("kind", ["substack", "feed"])
+def test_import_into_a_folder_of_other_files_writes_nothing(kind: str, tmp_path: Path,
+                                                            run: Run) -> None:
+    source = write_zip(tmp_path / "export.zip", export_files(ROWS))
+    if kind == "feed":
+        source = tmp_path / "old.xml"
+        source.write_text("<rss><channel><title>T</title></channel></rss>")
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in ("notes.txt", "photos", "taxes.pdf", "z.md"):
+        (home / name).write_text("mine")
+    before = tree(home)
+    result = run("import", kind, source, "--into", home)
+    assert result.exit_code == 2
+    assert result.output == (f"error: {home}: expected an empty folder or a show "
+                             f"(podcast.toml, episodes/), got a folder of other files "
+                             f"(notes.txt, photos, taxes.pdf, ...); run audio-feed init on "
+                             f"it first to make it a show\n")
+    assert tree(home) == before
+
+
+@pytest.mark.parametrize("kind", ["substack", "feed", "init"])
+@pytest.mark.parametrize("where", ["a file", "a link to nothing", "a path under a file"])
+def test_import_into_a_file_is_refused(kind: str, where: str, tmp_path: Path,
+                                       run: Run) -> None:
+    source = write_zip(tmp_path / "export.zip", export_files(ROWS))
+    if kind == "feed":
+        source = tmp_path / "old.xml"
+        source.write_text("<rss><channel><title>T</title></channel></rss>")
+    target = tmp_path / "show"
+    if where == "a file":
+        target.write_text("not a folder")
+    elif where == "a link to nothing":
+        target.symlink_to(tmp_path / "nowhere")
+    else:
+        target.write_text("not a folder")
+        where, target = f"a path under a file ({target})", target / "inside"
+    before = tree(tmp_path)
+    result = (run("init", target) if kind == "init"
+              else run("import", kind, source, "--into", target))
+    assert result.exit_code == 2, result.output
+    wanted = "a folder for the show" if kind == "init" else "a show folder to import into"
+    assert result.output == f"error: {target}: expected {wanted}, got {where}\n"
+    assert not (tmp_path / "nowhere").exists() and tree(tmp_path) == before
+
+
+NOTES = f"""<p>A<a class="footnote-anchor" href="#footnote-1">1</a> B<a class="footnote-anchor" href="#footnote-2">2</a></p>
+<div class="footnote"><a class="footnote-number">1</a><div class="footnote-content"><p>With an image</p><div class="captioned-image-container"><figure><img src="{CDN}"><figcaption>cap</figcaption></figure></div><p>and a note<a class="footnote-anchor">3</a></p><div class="pullquote" data-component-name="PullquoteToDOM"><p>Kept</p></div><div class="footnote"><a class="footnote-number">3</a><div class="footnote-content"><p>Nested</p></div></div></div></div>
+<div class="footnote"><a class="footnote-number">2</a><div class="footnote-content"><p>Two<script>x</script></p><p>para two</p></div></div>
+"""  # noqa: E501 - Substack's markup as it comes
+
+
+def test_notes_holding_images_html_and_notes_become_notes_of_their_own() -> None:
+    from audio_feed import markdown
+
+    converted = to_markdown(NOTES)
+    assert converted.images == [ORIGINAL] and converted.kept_html == 1
+    assert converted.markdown.startswith("A[^1] B[^2]\n\n[^1]: With an image\n")
+    assert "\n[^2]: Two\n" in converted.markdown and converted.markdown.endswith(
+        "\n[^3]: Nested\n"), "a note in a note is a note of the page"
+    rendered = markdown.render(converted.markdown)
+    assert rendered.html.count('class="footnote-item"') == 3
+    assert not rendered.unused_notes and not rendered.undefined_notes
+    assert f'<img src="{ORIGINAL}"' in rendered.html and "<script" not in rendered.html

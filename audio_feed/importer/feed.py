@@ -2,8 +2,9 @@
 
 Each item becomes ``episodes/<date>-<slug>.md``; its GUID becomes ``post_id``
 exactly as the feed has it, so podcast apps see the same episodes after the move.
-The channel fills ``podcast.toml`` (only when the show has none yet), its
-``podcast:guid`` included. Importing again writes only what is missing: an item
+An empty (or missing) folder is made a show first, as ``init`` makes it; the channel
+fills its ``podcast.toml``, ``podcast:guid`` included (a podcast.toml the user wrote
+is never replaced). Importing again writes only what is missing: an item
 whose GUID a post already has, and any existing file, are left alone. Every file
 is written atomically.
 """
@@ -24,7 +25,7 @@ import yaml
 from lxml import etree, html
 from markdownify import markdownify
 
-from .. import download, images, posts
+from .. import download, images, init, posts
 from ..cache import write_atomic
 from ..categories import CATEGORIES
 from ..config import CONFIG_NAME, normalise_base_url
@@ -265,7 +266,7 @@ def write_posts(root: Path, found: list[Item], report: ImportReport) -> dict[str
     for item in sorted(found, key=lambda i: (i.date, i.number)):
         stem = _stem(item, taken)
         target = episodes / f"{stem}.md"
-        if item.guid in ids or target.exists():
+        if item.guid in ids or target.exists() or target.is_symlink():
             report.kept.append(f"episodes/{target.name}")
             continue
         write_atomic(target, post_text(item).encode())
@@ -275,8 +276,9 @@ def write_posts(root: Path, found: list[Item], report: ImportReport) -> dict[str
 
 
 def _toml(value: object) -> str:
-    # A JSON string or boolean is a valid TOML basic string or boolean.
-    return json.dumps(value, ensure_ascii=False)
+    # A JSON string or boolean is a valid TOML basic string or boolean, once DEL (which
+    # JSON leaves as it is and TOML refuses raw) is escaped.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _language(channel: etree._Element) -> str | None:
@@ -324,9 +326,9 @@ def channel_keys(channel: etree._Element, source: str) -> dict[str, object]:
     return {k: v for k, v in keys.items() if v not in (None, "")}
 
 
-def _artwork(root: Path, channel: etree._Element, report: ImportReport,
-             progress: Progress) -> str | None:
-    """Download the channel's artwork into the show; a warning when it fails the checks."""
+def _fetch_artwork(channel: etree._Element, report: ImportReport,
+                   progress: Progress) -> tuple[str, bytes] | None:
+    """The channel's artwork, downloaded: (file name, bytes); None with a warning."""
     url = _attr(channel, _I + "image", "href") or _text(channel, "image/url")
     if url is None or not posts.is_http_url(url):
         report.warnings.append(f"{CONFIG_NAME}: artwork: the feed names none; add one")
@@ -337,12 +339,27 @@ def _artwork(root: Path, channel: etree._Element, report: ImportReport,
     except (download.BadAnswer, EnvironmentProblem) as e:
         report.warnings.append(f"{CONFIG_NAME}: artwork: {e}")
         return None
-    name = "artwork.jpg" if body[:3] == b"\xff\xd8\xff" else "artwork.png"
-    target = root / name
-    if not target.exists():
-        write_atomic(target, body)
-    for problem in images.artwork_problems(target):
+    return ("artwork.jpg" if body[:3] == b"\xff\xd8\xff" else "artwork.png"), body
+
+
+def _check_artwork(root: Path, name: str, report: ImportReport) -> None:
+    for problem in images.artwork_problems(root / name):
         report.warnings.append(f"{name}: {problem}")
+
+
+def _artwork(root: Path, channel: etree._Element, report: ImportReport,
+             progress: Progress) -> str | None:
+    """Download the channel's artwork into the show (never over a file, except init's
+    untouched placeholder); a warning when it fails the checks."""
+    found = _fetch_artwork(channel, report, progress)
+    if found is None:
+        return None
+    name, body = found
+    target = root / name
+    if not (target.exists() or target.is_symlink()) or init.untouched(
+            target, init.placeholder_artwork()):
+        write_atomic(target, body)
+    _check_artwork(root, name, report)
     return name
 
 
@@ -359,29 +376,50 @@ def _known_category(keys: dict[str, object], report: ImportReport) -> None:
         keys["category"] = top
 
 
-def write_config(root: Path, channel: etree._Element, source: str, report: ImportReport,
-                 progress: Progress, base_url: str | None = None) -> None:
-    """podcast.toml from the channel, when the show has none yet."""
-    target = root / CONFIG_NAME
-    if target.exists():
-        report.kept.append(CONFIG_NAME)
-        return
+def config_text(channel: etree._Element, source: str, report: ImportReport,
+                artwork: str | None, base_url: str | None) -> str:
+    """podcast.toml filled from the channel (init's commented file, the channel's keys
+    set); a warning for each required key the feed does not give."""
     keys = channel_keys(channel, source)
     _known_category(keys, report)
-    artwork = _artwork(root, channel, report, progress)
     if artwork is not None:
         keys["artwork"] = artwork
     if base_url is None:
         report.warnings.append(f"{CONFIG_NAME}: base_url: set it to where the new site "
                                f"will be served (a placeholder, {PLACEHOLDER_URL}, was written)")
-    lines = [f"# Imported from {source}",
-             f"base_url = {_toml(base_url or PLACEHOLDER_URL)}"]
-    lines += [f"{k} = {_toml(v)}" for k, v in keys.items()]
     for key in ("author", "email", "language", "category", "description"):
         if key not in keys:
             report.warnings.append(f"{CONFIG_NAME}: {key}: the feed gives none; add it")
-    write_atomic(target, ("\n".join(lines) + "\n").encode())
+    values = {"base_url": _toml(base_url or PLACEHOLDER_URL)}
+    values.update((k, _toml(v)) for k, v in keys.items())
+    return init.podcast_toml(values, source)
+
+
+def write_config(root: Path, channel: etree._Element, source: str, report: ImportReport,
+                 progress: Progress, base_url: str | None = None) -> None:
+    """podcast.toml from the channel, when the show has none yet, or only init's
+    untouched one: a podcast.toml the user wrote is never replaced."""
+    target = root / CONFIG_NAME
+    if (target.exists() or target.is_symlink()) and not init.untouched(
+            target, init.podcast_toml().encode()):
+        report.kept.append(CONFIG_NAME)
+        return
+    artwork = _artwork(root, channel, report, progress)
+    write_atomic(target, config_text(channel, source, report, artwork, base_url).encode())
     report.added.append(CONFIG_NAME)
+
+
+def scaffold(root: Path, channel: etree._Element, source: str, report: ImportReport,
+             progress: Progress, base_url: str | None = None) -> None:
+    """A new show in an empty ``root``, as init makes it, with podcast.toml filled from
+    the channel and the channel's artwork in place of the placeholder."""
+    artwork = _fetch_artwork(channel, report, progress)
+    text = config_text(channel, source, report,
+                       artwork[0] if artwork else init.ARTWORK_NAME, base_url)
+    made = init.init(root, text, artwork)
+    report.added += made.written
+    if artwork is not None:
+        _check_artwork(root, artwork[0], report)
 
 
 def download_audio(root: Path, found: list[Item], written: dict[str, Path],
@@ -408,10 +446,15 @@ def import_feed(source: str, into: Path, download_enclosures: bool = False,
             "an http:// or https:// URL", base_url))])
     channel = parse(source, read_source(source))
     found = items(source, channel)
+    local = None if download.is_url(source) else Path(source)
+    fresh = init.needs_scaffold(into, local)
+    init.check_posts_folder(into)
     root = into.resolve()
-    root.mkdir(parents=True, exist_ok=True)
     report = ImportReport()
-    write_config(root, channel, source, report, progress, base_url)
+    if fresh:
+        scaffold(root, channel, source, report, progress, base_url)
+    else:
+        write_config(root, channel, source, report, progress, base_url)
     written = write_posts(root, found, report)
     if download_enclosures:
         download_audio(root, found, written, progress)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +98,8 @@ class _Rewriter:
         self.soup = soup
         self.kept: list[str] = []
         self.kept_html = 0
-        self.footnotes: list[tuple[str, str]] = []
+        self.footnotes: list[tuple[str, Tag]] = []
+        """(number, content) of each note, taken out of the tree until the end."""
         self.dropped = 0
         self.anchors = 0
 
@@ -220,13 +221,18 @@ class _Rewriter:
         self.kept.append(f"[^{number}]")
         tag.replace_with(NavigableString(_TOKEN.format(len(self.kept) - 1)))
 
-    def footnote(self, tag: Tag, convert: Callable[[str], str]) -> None:
+    def footnote(self, tag: Tag) -> None:
+        """Take the note out of the text; its content is converted after the post's
+        (``_notes``), in the same tree: parsing each note again was the import's cost."""
         numbered = tag.find(class_="footnote-number")
         number = (re.sub(r"\W", "", numbered.get_text(strip=True)) if isinstance(
             numbered, Tag) else "") or str(len(self.footnotes) + 1)
         content = tag.find(class_="footnote-content")
-        text = convert(str(content if isinstance(content, Tag) else "")).strip()
-        self.footnotes.append((number, text.replace("\n", "\n    ")))
+        if isinstance(content, Tag):
+            content.extract()
+        else:
+            content = self.new("div")
+        self.footnotes.append((number, content))
         tag.decompose()
 
     def frame(self, tag: Tag) -> None:
@@ -266,16 +272,12 @@ def _drop_counted(rw: _Rewriter, tag: Tag) -> None:
     tag.decompose()
 
 
-def _footnote(rw: _Rewriter, tag: Tag) -> None:
-    rw.footnote(tag, lambda html: to_markdown(html).markdown)
-
-
 _Rule = Callable[[_Rewriter, Tag], None]
 _BY_CLASS: tuple[tuple[tuple[str, ...], _Rule], ...] = (
     (_DROPPED_CLASSES, _drop),
     (_DROPPED_COUNTED, _drop_counted),
     (("footnote-anchor",), _Rewriter.footnote_anchor),
-    (("footnote",), _footnote),
+    (("footnote",), _Rewriter.footnote),
     (("captioned-image-container", "image-link"), _Rewriter.image),
     (("image-gallery-embed",), _Rewriter.gallery),
     (("youtube-wrap",), _Rewriter.youtube),
@@ -286,15 +288,21 @@ _BY_CLASS: tuple[tuple[tuple[str, ...], _Rule], ...] = (
 _BY_COMPONENT: dict[str, _Rule] = {
     "ButtonCreateButton": _drop, "SubscribeWidgetToDOM": _drop, "PaywallToDOM": _drop,
     "CaptionedButtonToDOM": _drop, "FootnoteAnchorToDOM": _Rewriter.footnote_anchor,
-    "FootnoteToDOM": _footnote, "Image2ToDOM": _Rewriter.image,
+    "FootnoteToDOM": _Rewriter.footnote, "Image2ToDOM": _Rewriter.image,
     "Twitter2ToDOM": _Rewriter.tweet, "LatexBlockToDOM": _Rewriter.keep,
 }
 
 
+_CLASS_RULES: dict[str, tuple[int, _Rule]] = {
+    name: (order, rule) for order, (names, rule) in reversed(list(enumerate(_BY_CLASS)))
+    for name in names}
+"""Each class's rule and its place in ``_BY_CLASS``: the first rule that fits wins."""
+
+
 def _rule(tag: Tag, component: str) -> _Rule | None:
-    for classes, rule in _BY_CLASS:
-        if _has_class(tag, classes):
-            return rule
+    found = [_CLASS_RULES[c] for c in _classes(tag) if c in _CLASS_RULES]
+    if found:
+        return min(found, key=lambda f: f[0])[1]
     if component in _BY_COMPONENT:
         return _BY_COMPONENT[component]
     if component.lower().startswith("youtube"):
@@ -306,12 +314,15 @@ def _rule(tag: Tag, component: str) -> _Rule | None:
     return None
 
 
-def _attached(tag: Tag, soup: BeautifulSoup) -> bool:
-    """Still in the tree: not removed or replaced together with an ancestor."""
+def _attached(tag: Tag, top: Tag) -> bool:
+    """Still in the tree under ``top``: not removed or replaced with an ancestor. (Read
+    from the tag's own attributes: a missing one is looked up as a child tag by bs4.)"""
     node: Tag | None = tag
-    while node is not None and node is not soup:
+    while node is not None and node is not top:
+        if vars(node).get("_decomposed"):
+            return False
         node = node.parent
-    return node is soup
+    return node is top
 
 
 class _Converter(MarkdownConverter):
@@ -322,17 +333,36 @@ class _Converter(MarkdownConverter):
         return str(escaped).replace("<", "&lt;")
 
 
+def _markdown(rw: _Rewriter, top: Tag) -> str:
+    """Rewrite the Substack wrappers under ``top``, then convert it with markdownify."""
+    for tag in list(top.find_all(True)):
+        if _attached(tag, top):
+            rw.rewrite(tag)
+    text = _Converter(heading_style="ATX", bullets="-", code_language="").convert_soup(top)
+    text = _TOKEN_RE.sub(lambda m: rw.kept[int(m.group(1))], text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
 def to_markdown(html: str) -> Converted:
     """Convert one post body; Substack's wrappers first, then markdownify."""
     soup = BeautifulSoup(html, "html.parser")
     rw = _Rewriter(soup)
-    for tag in list(soup.find_all(True)):
-        if _attached(tag, soup) and not tag.decomposed:
-            rw.rewrite(tag)
+    text = _markdown(rw, soup) + "\n"
     images = [str(img.get("src")) for img in soup.find_all("img")]
-    text = _Converter(heading_style="ATX", bullets="-", code_language="").convert_soup(soup)
-    text = _TOKEN_RE.sub(lambda m: rw.kept[int(m.group(1))], text)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    if rw.footnotes:
-        text += "\n" + "".join(f"[^{n}]: {body}\n" for n, body in rw.footnotes)
+    notes = []
+    # A note may hold a note: the list grows while it is read.
+    for number, content in iter_growing(rw.footnotes):
+        body = _markdown(rw, content)
+        images += [str(img.get("src")) for img in content.find_all("img")]
+        notes.append(f"[^{number}]: {body.replace(chr(10), chr(10) + '    ')}\n")
+    if notes:
+        text += "\n" + "".join(notes)
     return Converted(text, rw.kept_html, rw.dropped, images)
+
+
+def iter_growing(items: list[tuple[str, Tag]]) -> Iterator[tuple[str, Tag]]:
+    """Each item of ``items``, including those added while iterating."""
+    n = 0
+    while n < len(items):
+        yield items[n]
+        n += 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import write_atomic
-from ..errors import InputError, Problem
+from ..errors import Problem
 from ..posts import AUDIENCES, find_posts, stem_problem
 from . import record as records
 from .download import Downloader
@@ -292,17 +292,13 @@ def run(source: Path, root: Path, options: Options) -> Summary:
     the folder is empty)."""
     from .. import init
 
-    if root.exists() and not root.is_dir():
-        raise InputError([Problem(str(root), None, "expected a show folder, got a file")])
+    scaffold = init.needs_scaffold(root, source)
+    init.check_posts_folder(root)
     summary = Summary()
     posts = read_posts(Export(source), options, summary)
-    if init.is_empty(root):
+    if scaffold:
         summary.initialised = init.init(root).written
-    episodes = root / "episodes"
-    if episodes.is_symlink() or (episodes.exists() and not episodes.is_dir()):
-        raise InputError([Problem(str(episodes), None, "expected a folder of posts inside "
-                                  "the show, got a link or a file")])
-    episodes.mkdir(exist_ok=True)
+    (root / "episodes").mkdir(exist_ok=True)
     record = records.read(root)
     downloader = (Downloader(root, summary.warnings) if options.download_images else None)
     w = _Writing(root, record, options, summary, _ids_in_show(root), downloader)
