@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import shlex
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ from ..model import Show, SpeakSettings
 ESPEAK = "espeak-ng"
 ESPEAK_DEFAULT_VOICE = "en-us"
 ESPEAK_WPM = 175
+PIPER_SEED = 1
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class Audio:
 class Engine(Protocol):
     def synthesize(self, text: str) -> Audio:
         """``text`` spoken, as mono 16-bit PCM."""
+
+    def speaker(self) -> Engine:
+        """The engine to speak one section with, sentence after sentence: the same one,
+        or for an engine with state (piper's noise) one started afresh, so that a
+        section sounds the same whoever speaks it and whatever was spoken before."""
 
 
 def _setting(field: str, message: str) -> InputError:
@@ -92,6 +99,9 @@ class Espeak:
             raise _setting("voice", f"expected an espeak-ng voice (see espeak-ng --voices), "
                            f"got {voice!r}")
 
+    def speaker(self) -> Espeak:
+        return self
+
     def synthesize(self, text: str) -> Audio:
         return _run(self.argv, text, "espeak-ng")
 
@@ -113,6 +123,9 @@ class Command:
         # A relative path in the command line means the show's folder, wherever
         # audio-feed is run from.
         self.root = root
+
+    def speaker(self) -> Command:
+        return self
 
     def synthesize(self, text: str) -> Audio:
         return _run(self.argv, text, "speak command", self.root)
@@ -139,21 +152,74 @@ def piper_model(voice: str, root: Path) -> Path:
 
 
 class Piper:
+    """piper-tts, one onnxruntime session per section.
+
+    piper's voices draw random noise inside the model (onnxruntime's RandomNormalLike,
+    whose generator lives in the session and moves on with every call), and
+    onnxruntime's arithmetic depends on its thread count. So each section gets a new
+    session, seeded the same way and single-threaded: a section's samples then depend
+    on its text alone, never on --jobs, on the order the sections were spoken in or
+    on which of them came from the cache. The jobs give the parallelism instead of
+    onnxruntime's own threads, which would only compete with them for the cores.
+    """
+
     def __init__(self, s: SpeakSettings, root: Path) -> None:
         if importlib.util.find_spec("piper") is None:
             raise EnvironmentProblem(f"{CONFIG_NAME}: speak.engine: piper is not installed "
                                      "(pip install 'audio-feed[tts]')")
-        from piper import PiperVoice, SynthesisConfig
+        from piper import SynthesisConfig
+        from piper.config import PiperConfig
 
         model = piper_model(s.voice, root)
-        self.voice: Any = PiperVoice.load(str(model))
+        try:
+            self.piper_config: Any = PiperConfig.from_dict(json.loads(
+                Path(f"{model}.json").read_text(encoding="utf-8")))
+            self.model = str(model)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise _setting("voice", f"expected a piper voice with its .onnx.json beside it, "
+                           f"got {model.name} ({e})") from None
         self.config: Any = SynthesisConfig(length_scale=1.0 / s.speed)
 
+    def speaker(self) -> _PiperSection:
+        from piper import PiperVoice
+
+        # onnxruntime ships no type hints: typed as Any at this one boundary.
+        onnxruntime: Any = importlib.import_module("onnxruntime")
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        # Without the arena a finished sentence's buffers go back to the system: the
+        # longest sentence, not the sum of every section's, sets the memory.
+        options.enable_cpu_mem_arena = False
+        # Basic optimizations only: the others are slower to set up for each section,
+        # gain nothing measurable here, and rewrite the graph for the CPU at hand, so
+        # that two machines would no longer speak alike.
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        # The seed is read when the session is made; every caller sets the same one,
+        # so sessions made at once in several threads still all start alike.
+        onnxruntime.set_seed(PIPER_SEED)
+        session = onnxruntime.InferenceSession(self.model, sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+        return _PiperSection(PiperVoice(session=session, config=self.piper_config),
+                             self.config)
+
     def synthesize(self, text: str) -> Audio:
-        out = io.BytesIO()
-        with wave.open(out, "wb") as w:
-            self.voice.synthesize_wav(text, w, syn_config=self.config)
-        return decode_wav(out.getvalue(), "piper")
+        return self.speaker().synthesize(text)
+
+
+class _PiperSection:
+    def __init__(self, voice: Any, config: Any) -> None:
+        self.voice = voice
+        self.config = config
+
+    def speaker(self) -> _PiperSection:
+        return self
+
+    def synthesize(self, text: str) -> Audio:
+        chunks = list(self.voice.synthesize(text, syn_config=self.config))
+        rate = chunks[0].sample_rate if chunks else self.voice.config.sample_rate
+        return Audio(rate, b"".join(c.audio_int16_bytes for c in chunks))
 
 
 def engine(show: Show) -> Engine:

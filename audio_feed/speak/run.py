@@ -166,10 +166,11 @@ def _synthesize(voice: Engine, job: _Job, pause: float, cache: Path) -> None:
     spans: list[list[int]] = []
     at = 0
     rate = 0
+    speaker = voice.speaker()
     try:
         with wave.open(str(tmp), "wb") as out:
             for n, sentence in enumerate(job.said):
-                audio = voice.synthesize(sentence)
+                audio = speaker.synthesize(sentence)
                 if n == 0:
                     rate = audio.rate
                     out.setnchannels(1)
