@@ -144,8 +144,11 @@ def _speak_all(voice: Engine, show: Show, jobs: list[_Job], cache: Path,
     def one(job: _Job) -> None:
         _synthesize(voice, job, show.speak.sentence_pause, cache)
 
+    # Longest first: the jobs then finish together instead of one long section
+    # running on alone at the end.
+    longest_first = sorted(missing, key=lambda j: -sum(map(len, j.said)))
     with ThreadPoolExecutor(max(1, options.jobs)) as pool:
-        list(pool.map(one, missing))
+        list(pool.map(one, longest_first))
     report.synthesized += [f"{j.stem}/{j.name}" for j in missing]
 
 
