@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -462,17 +463,23 @@ def figure_speak(words: int) -> None:
     sections = script.build("A long read", None, None, body, script.ScriptSettings())
     text = WORK / "speak.txt"
     text.write_text("\n".join(" ".join(s.sentences) for s in sections))
-    alone, alone_all = (float(subprocess.run(
-        [sys.executable, "-c", PIPER_ALONE, str(text), str(WORK / "speak-alone.wav"), threads],
+    cpu0 = children_cpu()
+    alone = float(subprocess.run(
+        [sys.executable, "-c", PIPER_ALONE, str(text), str(WORK / "speak-alone.wav"), "1"],
         capture_output=True, text=True, check=True, cwd=REPO).stdout.split()[-1])
-        for threads in ("1", "0"))
+    cpu = {"alone": children_cpu() - cpu0}
+    alone_all = float(subprocess.run(
+        [sys.executable, "-c", PIPER_ALONE, str(text), str(WORK / "speak-all.wav"), "0"],
+        capture_output=True, text=True, check=True, cwd=REPO).stdout.split()[-1])
     cli = [str(Path(sys.executable).with_name("audio-feed")), "speak", str(show), "--quiet"]
     times = {}
     peak = 0
     for jobs in (1, 2):
         clean_cache(show)
         shutil.rmtree(show / "episodes/long", ignore_errors=True)
+        cpu0 = children_cpu()
         times[jobs], rss = peak_rss_of([*cli, "--jobs", str(jobs)])
+        cpu[str(jobs)] = children_cpu() - cpu0
         peak = max(peak, rss)
     with wave.open(str(WORK / "speak-alone.wav")) as w:
         spoken = w.getnframes() / w.getframerate()
@@ -480,7 +487,15 @@ def figure_speak(words: int) -> None:
           f"2 jobs {times[2]:.1f} s; piper alone in one call on one core {alone:.1f} s "
           f"(real-time factor {alone / spoken:.3f}), on all cores {alone_all:.1f} s; 2 jobs / "
           f"piper alone on one core {times[2] / alone:.2f} (target <= 0.7), on all cores "
-          f"{times[2] / alone_all:.2f}; peak RSS {peak / 2**20:.0f} MB (target < 400)")
+          f"{times[2] / alone_all:.2f}; peak RSS {peak / 2**20:.0f} MB (target < 400); CPU "
+          f"time (user + system, whatever else runs): speak 1 job {cpu['1']:.1f} s, 2 jobs "
+          f"{cpu['2']:.1f} s, piper alone on one core {cpu['alone']:.1f} s")
+
+
+def children_cpu() -> float:
+    """User and system seconds of the finished child processes, so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 if __name__ == "__main__":
