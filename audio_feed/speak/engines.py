@@ -159,10 +159,12 @@ def piper_model(voice: str, root: Path) -> Path:
 SHARED_WEIGHT_ELEMENTS = 1000
 """Weights this big and up are shared by every section's session (the small ones are
 shapes and constants the optimizer folds into each session's graph)."""
-SECONDS_IN_FLIGHT = 8.0
+SECONDS_IN_FLIGHT = 24.0
 """Seconds of speech synthesized at once, across all jobs. A voice's buffers grow with
 the sentence: a medium piper voice took 17 MB per second of speech (190 MB for a 10 s
-sentence), so two long sentences at once would double the peak."""
+sentence), so memory would grow with --jobs. 24 s lets two sentences of the usual
+length run side by side (measured on a 1,000-word post with 2 jobs: 18.5 s, 555 MB);
+8 s kept the peak at 406 MB but ran nearly every pair one after the other (29 s)."""
 CHARACTERS_PER_SECOND = 14.0
 """About how fast piper's voices read at speed 1 (joe: 14)."""
 
@@ -286,9 +288,10 @@ def _return_large_blocks() -> None:
     glibc raises its mapping threshold each time a large block is freed, so the
     buffers of a voice (tens of megabytes, of a new size with every sentence) soon
     came from the heap, which keeps what it once held, and each job's thread got a
-    heap of its own. Measured on a 300-word post with two jobs: 960 MB at the peak
-    without these settings, under 400 MB with them. The cost, fresh pages for each
-    block, is paid once per sentence and not once per buffer, thanks to the arena.
+    heap of its own. Measured on a 300-word post with two jobs, one sentence at a
+    time: 960 MB at the peak without these settings, 400 MB with them. The cost, fresh
+    pages for each block, is paid once per sentence and not once per buffer, thanks to
+    the arena (2 s of system time on 1.8 minutes of speech, 6 s without the arena).
     """
     # Not glibc: its allocator has no such settings.
     with suppress(OSError, AttributeError):
