@@ -144,7 +144,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             tmp.unlink(missing_ok=True)
 
 
-KINDS = ("audio", "analysis", "levels", "site", "builds")
+KINDS = ("audio", "analysis", "levels", "site", "builds", "speak")
 """The folders of the cache, one per kind of entry (docs/cache.md)."""
 INDEX_ENTRY: Shape = (int, int, int, str)
 """hashes.json: path -> [size, mtime_ns, inode, sha256]."""

@@ -62,7 +62,7 @@ def test_index_lists_episodes_and_every_link_works(site: str, browser: Browser) 
     assert page.eval_on_selector("img.artwork", "i => i.naturalWidth") == 1400
     assert page.input_value("#feed-url").endswith("/feed.xml")
     hrefs = page.eval_on_selector_all(".episode-list a", "as => as.map(a => a.href)")
-    assert len(hrefs) == 5  # four with audio, one whose audio is not ready
+    assert len(hrefs) == 6  # five with audio, one whose audio is not ready
     for href in hrefs:
         assert page.request.get(href).status == 200
     assert problems == []

@@ -56,7 +56,7 @@ def test_gpodder_subscribes_and_downloads_every_episode(served: tuple[Path, str]
     db = sqlite3.connect(home / "gpodder/Database")
     db.row_factory = sqlite3.Row
     rows = {r["guid"]: r for r in db.execute("SELECT * FROM episode")}
-    assert len(rows) == len(feed) == 4, log
+    assert len(rows) == len(feed) == 5, log
     for item in feed:
         row = rows[item["guid"]]
         assert row["title"] == item["title"]

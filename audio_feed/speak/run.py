@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import wave
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import posts
-from ..cache import CACHE_NAME, digest, read_shaped, temporary_name, write_atomic
+from ..cache import (
+    CACHE_NAME,
+    digest,
+    pid_alive,
+    read_shaped,
+    sweep_temporary,
+    temporary_name,
+    write_atomic,
+)
 from ..errors import InputError, Problem, Problems, described
 from ..model import Episode, Show
 from ..read import ShowPlan, load
@@ -73,10 +82,13 @@ def run(show_dir: Path, options: SpeakOptions) -> SpeakReport:
             marked = script.spoken(scripts[ep.stem], _table(plan.show, ep), mark=True)
             report.dry[ep.stem] = script.text_of(marked)
         return report
+    cache = (options.cache_dir or plan.show.root / CACHE_NAME) / "speak"
+    sweep_temporary(cache)
+    for parent in sorted({plan.show.root / "episodes", *(_folder(ep).parent for ep in chosen)}):
+        sweep_leftovers(parent)
     if not chosen:
         return report
     voice = engine(plan.show)
-    cache = (options.cache_dir or plan.show.root / CACHE_NAME) / "speak"
     for ep in chosen:
         jobs = _jobs(plan.show, ep, scripts[ep.stem])
         _speak_all(voice, plan.show, jobs, cache, options, report)
@@ -144,8 +156,11 @@ def _speak_all(voice: Engine, show: Show, jobs: list[_Job], cache: Path,
     def one(job: _Job) -> None:
         _synthesize(voice, job, show.speak.sentence_pause, cache)
 
+    # Longest first: the jobs then finish together instead of one long section
+    # running on alone at the end.
+    longest_first = sorted(missing, key=lambda j: -sum(map(len, j.said)))
     with ThreadPoolExecutor(max(1, options.jobs)) as pool:
-        list(pool.map(one, missing))
+        list(pool.map(one, longest_first))
     report.synthesized += [f"{j.stem}/{j.name}" for j in missing]
 
 
@@ -166,10 +181,11 @@ def _synthesize(voice: Engine, job: _Job, pause: float, cache: Path) -> None:
     spans: list[list[int]] = []
     at = 0
     rate = 0
+    speaker = voice.speaker()
     try:
         with wave.open(str(tmp), "wb") as out:
             for n, sentence in enumerate(job.said):
-                audio = voice.synthesize(sentence)
+                audio = speaker.synthesize(sentence)
                 if n == 0:
                     rate = audio.rate
                     out.setnchannels(1)
@@ -192,12 +208,40 @@ def _synthesize(voice: Engine, job: _Job, pause: float, cache: Path) -> None:
         {"rate": rate, "samples": at, "sentences": spans}).encode())
 
 
+def _folder(ep: Episode) -> Path:
+    """Where the post's sections go: a folder speak made before is spoken into again
+    wherever the post's audio: key puts it; otherwise the folder the build looks for
+    beside the post."""
+    return ep.audio if ep.synthetic and ep.audio is not None else ep.source.with_suffix("")
+
+
+_LEFTOVER = re.compile(r"\.(.+)\.(\d+)\.\d+\.\d+\.(part|old)")
+"""The temporary folders of ``_write_folder`` and ``_swap`` (``temporary_name``)."""
+
+
+def sweep_leftovers(parent: Path) -> None:
+    """Remove what a killed speak left in ``parent``: only folders named as speak
+    names them, whose process is gone. A folder it had moved aside (``.old``) is put
+    back if the kill came before the new one took its place."""
+    try:
+        entries = sorted(parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = _LEFTOVER.fullmatch(entry.name)
+        if not m or entry.is_symlink() or not entry.is_dir() or pid_alive(int(m.group(2))):
+            continue
+        home = parent / m.group(1)
+        if m.group(3) == "old" and not home.exists() and not home.is_symlink():
+            os.replace(entry, home)
+        else:
+            shutil.rmtree(entry)
+
+
 def _write_folder(ep: Episode, jobs: list[_Job], cache: Path) -> None:
     """Write the post's folder beside it and swap it in; the old one goes only if
     speak made it (its sidecar says so)."""
-    # A folder speak made before is spoken into again wherever the post's audio: key
-    # puts it; otherwise the folder the build looks for beside the post.
-    folder = ep.audio if ep.synthetic and ep.audio is not None else ep.source.with_suffix("")
+    folder = _folder(ep)
     if folder.exists() and not (folder / timing.NAME).is_file():
         raise InputError([Problem(str(folder), None, described(
             "a folder speak made (with its timing.json)", "a folder of yours; left as it is"))])
@@ -234,7 +278,7 @@ def _entry(job: _Job, meta: dict[str, object], path: Path) -> dict[str, object]:
 
 
 def _swap(new: Path, folder: Path) -> None:
-    old = temporary_name(folder, ".part")
+    old = temporary_name(folder, ".old")
     if folder.exists():
         os.replace(folder, old)
     os.replace(new, folder)
