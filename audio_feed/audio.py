@@ -88,8 +88,11 @@ when deciding whether to limit and how far to duck the outro. Small: windows ove
 5 % of a mastered body hear its limiter's ceiling, and a limiter switched on for
 nothing costs CPU the second job wants; the encode's own measurement catches a
 body that goes further (one more encode, counted)."""
+LIMIT_WINDOW_SHARE = 1 / 3
+"""Share of each prediction window the limiter's loss is measured on (at least
+PREDICT_MIN_SECONDS): a limiter costs more than a loudness meter."""
 CODEC_PROBE_SECONDS = 3.0
-"""Seconds of each prediction window the codec probe encodes (``codec_probe``):
+"""Seconds of each prediction window the codec probe encodes (``_second_pass``):
 eight of them, 24 s, take about 1 % of a 30-minute encode."""
 MAX_CODEC_LOSS_LU = 2.0
 """Bound on the loudness a probe may say the codec takes off (either way), LU."""
@@ -365,7 +368,7 @@ class Levels:
     whole: bool = True
     """Whether the prediction listened to the whole body (else to windows of it)."""
     codec_loss: float = 0.0
-    """LU the lossy encoder takes off this body at this gain (``codec_probe``)."""
+    """LU the lossy encoder takes off this body at this gain (``_second_pass``)."""
     peak_rise: float = 0.0
     """dB the encoder raises the sample peak of this body by, at least 0."""
 
@@ -375,33 +378,51 @@ class Levels:
         return settings.loudness - self.loudness + self.limit_loss + self.codec_loss / self.slope
 
 
+def _window_seconds(duration: float | None, windows: int, seconds: float) -> float:
+    """How long each prediction window is: together PREDICT_FRACTION of the body,
+    each at least PREDICT_MIN_SECONDS and at most ``seconds``."""
+    if duration is None:
+        return seconds
+    return min(seconds, max(PREDICT_MIN_SECONDS, duration * PREDICT_FRACTION / windows))
+
+
 def _listening_graph(body: Body, settings: AudioSettings, duration: float | None,
-                     windows: int, seconds: float) -> tuple[list[str], str]:
+                     windows: int, seconds: float, probe: float = 0.0
+                     ) -> tuple[list[str], str]:
     """ffmpeg inputs and a graph ending in ``[w]``: ``windows`` windows spread over a
-    single recording, together PREDICT_FRACTION of it (each at least
-    PREDICT_MIN_SECONDS, at most ``seconds``), or the whole body when it is in
-    sections or the windows would cover half of it anyway."""
-    if duration is not None:
-        share = duration * PREDICT_FRACTION / windows
-        seconds = min(seconds, max(PREDICT_MIN_SECONDS, share))
+    single recording (see ``_window_seconds``), or the whole body when it is in
+    sections or the windows would cover half of it anyway. With ``probe`` seconds,
+    the graph also ends in ``[q]``: the first ``probe`` seconds of each window (of the
+    whole body, ``windows`` times as much)."""
+    seconds = _window_seconds(duration, windows, seconds)
     if not isinstance(body, Path) or duration is None or duration <= 2 * windows * seconds:
-        inputs, graph = _body_graph(body, 0, settings, "w")
+        inputs, graph = _body_graph(body, 0, settings, "all" if probe else "w")
+        if probe:
+            graph += f";[all]asplit[w][p];[p]atrim=duration={windows * probe:g}[q]"
         return inputs, graph
     inputs = []
     step = (duration - seconds) / max(1, windows - 1)
     for i in range(windows):
         inputs += ["-ss", f"{i * step:.3f}", "-t", f"{seconds:.3f}", "-i", str(body)]
-    chains = ";".join(f"[{i}:a:0]{_filter_prefix(settings)}[w{i}]" for i in range(windows))
-    joined = "".join(f"[w{i}]" for i in range(windows))
-    return inputs, f"{chains};{joined}concat=n={windows}:v=0:a=1[w]"
+    ends = [f",asplit[w{i}][p{i}];[p{i}]atrim=duration={probe:g}[q{i}]" if probe
+            else f"[w{i}]" for i in range(windows)]
+    chains = ";".join(f"[{i}:a:0]{_filter_prefix(settings)}{ends[i]}" for i in range(windows))
+    graph = f"{chains};{''.join(f'[w{i}]' for i in range(windows))}concat=n={windows}:v=0:a=1[w]"
+    if probe:
+        graph += f";{''.join(f'[q{i}]' for i in range(windows))}concat=n={windows}:v=0:a=1[q]"
+    return inputs, graph
 
 
-def _loudness_of(inputs: list[str], graph: str, chain: str, what: str) -> tuple[float, float]:
-    """Integrated loudness and sample peak of ``[w]`` after ``chain`` (never written)."""
+def _loudness_args(inputs: list[str], graph: str, chain: str) -> list[str]:
+    """ffmpeg arguments measuring integrated loudness and sample peak of ``[w]`` after
+    ``chain`` (never written)."""
     full = f"{graph};[w]{chain}ebur128=peak=sample:framelog=verbose[out]"
-    proc = ffmpeg.run(["-nostats", "-loglevel", "info", *inputs, "-filter_complex", full,
-                       "-map", "[out]", "-f", "null", "-"], what)
-    return _loudness_and_peak(proc.stderr.decode("utf-8", "replace"), what)
+    return ["-nostats", "-loglevel", "info", *inputs, "-filter_complex", full,
+            "-map", "[out]", "-f", "null", "-"]
+
+
+def _log(proc: subprocess.CompletedProcess[bytes]) -> str:
+    return proc.stderr.decode("utf-8", "replace")
 
 
 _SP = re.compile(r"Sample peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", re.S)
@@ -427,98 +448,127 @@ def predict_levels(body: Body, settings: AudioSettings, duration: float | None,
     """Loudness, true peak and the limiter's loudness loss of a body, from one
     measuring pass over a few windows (the whole body when it is short or in
     sections), plus one more over the same windows limited, when the peaks need it,
-    and a short probe of what the codec does (``codec_probe``).
+    and a short probe of what the codec does (``_second_pass``).
 
     A prediction: the encode measures what it fed the encoder and decides whether it
     stands.
     A pure function of the body's bytes and these arguments, so it may be cached.
     """
     what = f"{_name(body)}: measuring loudness"
+    codec = codec or settings.format
+    limit = settings.true_peak - LIMIT_MARGIN_DB[codec]
     inputs, graph = _listening_graph(body, settings, duration, windows, seconds)
     whole = "-ss" not in inputs
-    loudness, peak = _loudness_of(inputs, graph, "", what)
+    loudness, peak = _loudness_and_peak(_log(ffmpeg.run(_loudness_args(inputs, graph, ""),
+                                                        what)), what)
     if loudness < SILENCE_LUFS and not whole:
         # The windows fell on pauses: only the whole body can say it is silent.
         return predict_levels(body, settings, None, windows, seconds, codec)
     if loudness < SILENCE_LUFS:
         raise AudioProblem(f"expected audible audio, got silence ({loudness} LUFS)")
     allowance = 0.0 if whole else WINDOW_PEAK_ALLOWANCE_DB
-    codec = codec or settings.format
-    limit = settings.true_peak - LIMIT_MARGIN_DB[codec]
     plain = settings.loudness - loudness
-    levels = Levels(loudness, peak, 0.0, allowance, 1.0, whole)
-    if peak + allowance + plain > limit:
-        loss, slope = _limit_loss(inputs, graph, plain, limit, settings.loudness, what)
-        levels = Levels(loudness, peak, loss, allowance, slope, whole)
-    return codec_probe(body, settings, duration, codec, levels)
-
-
-def codec_probe(body: Body, settings: AudioSettings, duration: float | None, codec: str,
-                levels: Levels) -> Levels:
-    """``levels`` with what the lossy encoder does to this body's loudness and peak.
-
-    The first CODEC_PROBE_SECONDS of each prediction window, at the gain and through
-    the limiter the encode will use, are encoded to the show's format; the encoded
-    probe is decoded and measured beside what went in. Lossy codecs take a steady
-    share off speech (MP3 0.4-0.5 LU at any bitrate), but AAC took 0.7 LU off a
-    crushed master and nothing off a clean one: a constant would miss by more than
-    the tolerance. A pure function of the body and the settings, like ``levels``.
-    """
-    if codec == "wav":
-        return levels
-    what = f"{_name(body)}: measuring the codec"
-    inputs, graph = _listening_graph(body, settings, duration, PREDICT_WINDOWS,
-                                     CODEC_PROBE_SECONDS)
-    attempt = _first_attempt(levels, settings, codec)
-    chain = (f"atrim=duration={PREDICT_WINDOWS * CODEC_PROBE_SECONDS:g},"
-             f"volume={attempt.gain:.4f}dB:precision=float"
-             + (_limiter(attempt.limit, 0.0) if attempt.limiting else ""))
+    limiting = peak + allowance + plain > limit
+    if not limiting and codec == "wav":
+        return Levels(loudness, peak, 0.0, allowance, 1.0, whole)
     with tempfile.TemporaryDirectory(prefix="audio-feed-") as tmp:
         probe = Path(tmp) / "probe"
-        proc = ffmpeg.run(["-nostats", "-loglevel", "info", *inputs, "-filter_complex",
-                           f"{graph};[w]{chain},asplit[e][m];[m]{MEASURE}", "-map", "[e]",
-                           *_codec_args(settings, codec), str(probe)], what)
-        fed = _loudness_and_peak(proc.stderr.decode("utf-8", "replace"), what)
-        proc = ffmpeg.run(["-nostats", "-loglevel", "info", "-i", str(probe), "-af",
-                           "ebur128=peak=sample:framelog=verbose", "-f", "null", "-"], what)
-        got = _loudness_and_peak(proc.stderr.decode("utf-8", "replace"), what)
+        args = _second_pass(body, settings, duration, (windows, seconds), codec, plain,
+                            limit if limiting else None, probe)
+        meters = _summaries(_log(ffmpeg.run(args, what)), what, 4 * limiting or 1)
+        codec_loss, peak_rise = (_codec_effect(meters[-1], probe, what)
+                                 if codec != "wav" else (0.0, 0.0))
+    loss, slope = _limit_loss(meters[:3], plain) if limiting else (0.0, 1.0)
+    return Levels(loudness, peak, loss, allowance, slope, whole, codec_loss, peak_rise)
+
+
+def _second_pass(body: Body, settings: AudioSettings, duration: float | None,
+                 windows: tuple[int, float], codec: str, gain: float, limit: float | None,
+                 probe: Path) -> list[str]:
+    """ffmpeg arguments for what the prediction learns once it knows the gain, in one
+    pass over shorter windows (the limiter is the costly part):
+
+    - with ``limit``, loudness unlimited and limited at ``gain`` and SLOPE_PROBE_DB
+      above it (see ``_limit_loss``), over LIMIT_WINDOW_SHARE of each window;
+    - for a lossy codec, the codec probe: the first CODEC_PROBE_SECONDS of each window
+      at ``gain`` and through the limiter, as the encode will have them, encoded to
+      the show's format into ``probe`` while a branch measures what the encoder is fed.
+
+    Lossy codecs take a steady share off speech whatever its level (MP3 0.4-0.5 LU at
+    32, 64 and 128 kb/s and at -6, 0 and +5 dB of gain; AAC 0-0.1 LU), but not off
+    every sound (AAC took 0.7 LU off a clipped master fed unlimited), so it is measured
+    rather than assumed. How far the codec raises peaks depends on how hard they were
+    limited (1.3 dB for a crushed master through the limiter at full level), hence
+    the encode's own gain and limit.
+    """
+    n, seconds = windows
+    share = max(PREDICT_MIN_SECONDS, _window_seconds(duration, n, seconds) * LIMIT_WINDOW_SHARE)
+    lossy = codec != "wav"
+    inputs, graph = _listening_graph(body, settings, duration, n,
+                                     share if limit is not None else CODEC_PROBE_SECONDS,
+                                     CODEC_PROBE_SECONDS if lossy else 0.0)
+    meter = "ebur128=peak=sample:framelog=verbose"
+    outputs: list[str] = []
+    if limit is not None:
+        graph += (f";[w]asplit=3[u][a][b];[u]{meter},anullsink;"
+                  f"[a]{_limiter(limit, gain)[1:]},{meter},anullsink;"
+                  f"[b]{_limiter(limit, gain + SLOPE_PROBE_DB)[1:]},{meter}[out]")
+        # The full-length output keeps ffmpeg reading after the probe has ended.
+        outputs += ["-map", "[out]", "-f", "null", "-"]
+    elif lossy:
+        graph += ";[w]anullsink"
+    if lossy:
+        chain = f"volume={gain:.4f}dB:precision=float" + (
+            _limiter(limit, 0.0) if limit is not None else "")
+        graph += f";[q]{chain},asplit[e][m];[m]{MEASURE}"
+        outputs += ["-map", "[e]", *_codec_args(settings, codec), str(probe)]
+    return ["-nostats", "-loglevel", "info", *inputs, "-filter_complex", graph, *outputs]
+
+
+def _codec_effect(fed: tuple[float, float], probe: Path, what: str
+                  ) -> tuple[float, float]:
+    """LU the codec took off the probe, and dB it raised its sample peak by (>= 0)."""
+    proc = ffmpeg.run(["-nostats", "-loglevel", "info", "-i", str(probe), "-af",
+                       "ebur128=peak=sample:framelog=verbose", "-f", "null", "-"], what)
+    got = _loudness_and_peak(_log(proc), what)
     if fed[0] < SILENCE_LUFS:
-        return levels  # the probe fell on a pause: nothing to learn from it
+        return 0.0, 0.0  # the probe fell on pauses: nothing to learn from it
     loss = min(MAX_CODEC_LOSS_LU, max(-MAX_CODEC_LOSS_LU, fed[0] - got[0]))
-    return dataclasses.replace(levels, codec_loss=loss, peak_rise=max(0.0, got[1] - fed[1]))
+    return loss, max(0.0, got[1] - fed[1])
 
 
-def _limit_loss(inputs: list[str], graph: str, plain: float, limit: float, target: float,
-                what: str) -> tuple[float, float]:
+def _limit_loss(meters: list[tuple[float, float]], plain: float) -> tuple[float, float]:
     """The gain the limiter costs at the target, and the loudness's slope there.
 
-    One pass over the same audio, split into two limited branches: at the plain
-    gain and SLOPE_PROBE_DB above it. The two give the slope of loudness against
-    gain under the limiter, and one secant step the gain that lands on the target.
+    ``meters`` heard the same audio unlimited, and limited at the plain gain and
+    SLOPE_PROBE_DB above it. What the limiter took off at the two gains gives the
+    slope of loudness against gain under the limiter, and one secant step the gain
+    that lands on the target.
     """
-    branches = [_limiter(limit, g)[1:] for g in (plain, plain + SLOPE_PROBE_DB)]
-    full = (f"{graph};[w]asplit[a][b];[a]{branches[0]},ebur128=peak=sample:framelog=verbose"
-            f"[oa];[b]{branches[1]},ebur128=peak=sample:framelog=verbose[ob]")
-    proc = ffmpeg.run(["-nostats", "-loglevel", "info", *inputs, "-filter_complex", full,
-                       "-map", "[oa]", "-f", "null", "-", "-map", "[ob]", "-f", "null", "-"],
-                      what)
-    first, second = _summaries(proc.stderr.decode("utf-8", "replace"), what)
-    slope = min(1.0, max(MIN_SLOPE, (second - first) / SLOPE_PROBE_DB))
-    loss = (target - first) / slope
-    return min(MAX_LIMIT_LOSS_DB, max(0.0, loss)), slope
+    (unlimited, _), (first, _), (second, _) = meters
+    took = [unlimited + plain - first, unlimited + plain + SLOPE_PROBE_DB - second]
+    slope = min(1.0, max(MIN_SLOPE, 1 - (took[1] - took[0]) / SLOPE_PROBE_DB))
+    return min(MAX_LIMIT_LOSS_DB, max(0.0, took[0] / slope)), slope
 
 
 _EBUR128 = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:")
 
 
-def _summaries(log: str, what: str) -> tuple[float, float]:
-    """Integrated loudness from two ebur128 filters of one graph, in graph order."""
+def _summaries(log: str, what: str, count: int) -> list[tuple[float, float]]:
+    """Integrated loudness and sample peak from each of the ``count`` ebur128 filters
+    of one graph, in graph order (the last summary of each counts, as in
+    ``_loudness_and_peak``)."""
     parts = _EBUR128.split(log)
-    found = {int(n): _I.search(text) for n, text in zip(parts[1::2], parts[2::2], strict=True)}
-    values = [_db(m.group(1)) for _, m in sorted(found.items()) if m]
-    if len(values) != 2:
+    found = {int(n): text for n, text in zip(parts[1::2], parts[2::2], strict=True)}
+    values = []
+    for _, text in sorted(found.items()):
+        i, sp = _I.search(text), _SP.search(text)
+        if i is None or sp is None:
+            raise ffmpeg.FFmpegError(what, "no loudness in ffmpeg's summary")
+        values.append((_db(i.group(1)), _db(sp.group(1))))
+    if len(values) != count:
         raise ffmpeg.FFmpegError(what, "no loudness in ffmpeg's summary")
-    return values[0], values[1]
+    return values
 
 
 def head_of(body: Body, settings: AudioSettings, samples: int) -> bytes:
