@@ -25,7 +25,7 @@
 #     episodes/<post>/NN-<name>.mp3       audio in sections, the way text-to-speech
 #                                         pipelines deliver it: one espeak-ng reading
 #                                         per ## section (8-18 s), MP3 as above
-#     (episodes/2026-12-03-first-snow/ is not made here: `audio-feed speak` made it)
+#     (episodes/2026-11-26-first-snow/ is not made here: `audio-feed speak` made it)
 # It also rewrites the `chapters:` list of the interview post so that the
 # timestamps are the real start times of each section in its audio file.
 #
