@@ -7,8 +7,9 @@ docs/loudness.md):
 1. ``predict_levels`` listens to a few windows of a long body (the whole of a
    short one) with ffmpeg's ``ebur128``: integrated loudness, sample peak, and,
    when the peaks need the limiter, what limiting costs in loudness at two gains
-   (so the gain that lands on the target after limiting can be solved for). A
-   few per cent of a decode; cached per file content.
+   (so the gain that lands on the target after limiting can be solved for), and
+   what the codec takes off (a short probe encode). About 5 % of an encode;
+   cached per file content.
 2. pydub builds the seams, where it is at its best: the intro fading out under
    the first words, and the outro fading in. They are short, whatever the
    episode's length; ``analyse`` keeps the intro and outro whole.
@@ -447,8 +448,8 @@ def predict_levels(body: Body, settings: AudioSettings, duration: float | None,
                    codec: str | None = None) -> Levels:
     """Loudness, true peak and the limiter's loudness loss of a body, from one
     measuring pass over a few windows (the whole body when it is short or in
-    sections), plus one more over the same windows limited, when the peaks need it,
-    and a short probe of what the codec does (``_second_pass``).
+    sections), then one more over a third of each window for what the limiter and
+    the codec will do at the gain that pass gave (``_second_pass``).
 
     A prediction: the encode measures what it fed the encoder and decides whether it
     stands.
@@ -475,7 +476,7 @@ def predict_levels(body: Body, settings: AudioSettings, duration: float | None,
         probe = Path(tmp) / "probe"
         args = _second_pass(body, settings, duration, (windows, seconds), codec, plain,
                             limit if limiting else None, probe)
-        meters = _summaries(_log(ffmpeg.run(args, what)), what, 4 * limiting or 1)
+        meters = _summaries(_log(ffmpeg.run(args, what)), what, 3 * limiting + (codec != "wav"))
         codec_loss, peak_rise = (_codec_effect(meters[-1], probe, what)
                                  if codec != "wav" else (0.0, 0.0))
     loss, slope = _limit_loss(meters[:3], plain) if limiting else (0.0, 1.0)

@@ -205,3 +205,21 @@ def test_a_peak_the_prediction_missed_is_limited_on_a_second_encode(tiny_show: P
     meta = do_build(tiny_show, out, windows=(2, 1.0))
     assert int(meta["encodes"]) >= 2 and meta["limiter"] is True  # type: ignore[call-overload]
     assert_lands(out)
+
+
+def test_the_prediction_learns_what_each_codec_does(tmp_path: Path) -> None:
+    """The codec probe: MP3 takes about 0.4 LU off speech-like sound, AAC about none,
+    and the float WAV the tests compare seams with nothing at all; a body that needs
+    the limiter gets its loss and slope from the same second pass."""
+    from audio_feed import audio
+    from audio_feed.model import AudioSettings
+
+    body = make_body("quiet-peaky", tmp_path)
+    levels = {codec: audio.predict_levels(body, AudioSettings(), None, codec=codec)
+              for codec in ("mp3", "m4a", "wav")}
+    assert 0.2 <= levels["mp3"].codec_loss <= 0.8
+    assert abs(levels["m4a"].codec_loss) <= 0.3
+    assert levels["wav"].codec_loss == 0.0 == levels["wav"].peak_rise
+    for found in levels.values():
+        assert found.loudness == levels["mp3"].loudness and found.whole
+        assert found.limit_loss > 0 and 0.25 <= found.slope < 1
