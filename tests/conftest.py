@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
@@ -156,6 +157,18 @@ def served_build(show: Path, out: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
 
+
+
+def command_voice(show: Path, frames: str) -> str:
+    """A stand-in voice for the ``command`` engine: a script in ``show`` that reads
+    text on stdin and writes 8 kHz mono 16-bit WAV, whose frames are the Python
+    expression ``frames`` (of ``text``); returns its ``[speak]`` settings."""
+    (show / "voice.py").write_text(
+        "import math, struct, sys, wave\ntext = sys.stdin.read()\n"
+        "with wave.open(sys.stdout.buffer, 'wb') as w:\n"
+        "    w.setnchannels(1)\n    w.setsampwidth(2)\n    w.setframerate(8000)\n"
+        f"    w.writeframes({frames})\n")
+    return f'engine = "command"\nvoice = "{sys.executable} voice.py"'
 
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` with its bytes."""

@@ -484,13 +484,19 @@ def test_the_export_in_the_empty_show_folder_is_no_obstacle(tmp_path: Path, run:
     assert len(list((show / "episodes").glob("*.md"))) == 5
 
 
-@pytest.mark.parametrize("kind", ["substack", "feed"])
-def test_import_into_a_folder_of_other_files_writes_nothing(kind: str, tmp_path: Path,
-                                                            run: Run) -> None:
-    source = write_zip(tmp_path / "export.zip", export_files(ROWS))
+def an_import_source(kind: str, tmp_path: Path) -> Path:
+    """What ``import substack`` or ``import feed`` reads: an export, or a tiny feed."""
     if kind == "feed":
         source = tmp_path / "old.xml"
         source.write_text("<rss><channel><title>T</title></channel></rss>")
+        return source
+    return write_zip(tmp_path / "export.zip", export_files(ROWS))
+
+
+@pytest.mark.parametrize("kind", ["substack", "feed"])
+def test_import_into_a_folder_of_other_files_writes_nothing(kind: str, tmp_path: Path,
+                                                            run: Run) -> None:
+    source = an_import_source(kind, tmp_path)
     home = tmp_path / "home"
     home.mkdir()
     for name in ("notes.txt", "photos", "taxes.pdf", "z.md"):
@@ -509,10 +515,7 @@ def test_import_into_a_folder_of_other_files_writes_nothing(kind: str, tmp_path:
 @pytest.mark.parametrize("where", ["a file", "a link to nothing", "a path under a file"])
 def test_import_into_a_file_is_refused(kind: str, where: str, tmp_path: Path,
                                        run: Run) -> None:
-    source = write_zip(tmp_path / "export.zip", export_files(ROWS))
-    if kind == "feed":
-        source = tmp_path / "old.xml"
-        source.write_text("<rss><channel><title>T</title></channel></rss>")
+    source = an_import_source(kind, tmp_path)
     target = tmp_path / "show"
     if where == "a file":
         target.write_text("not a folder")

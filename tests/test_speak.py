@@ -7,7 +7,6 @@ import datetime as dt
 import importlib.util
 import json
 import shutil
-import sys
 import wave
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from audio_feed.speak.run import SpeakOptions
 from audio_feed.speak.run import run as speak
 
 from conftest import Run, post
+from conftest import command_voice as conftest_voice
 
 S = script.ScriptSettings
 
@@ -315,21 +315,10 @@ def test_missing_voice_is_one_line(tiny_show: Path, run: Run) -> None:
         "'no-such-voice-package'")
 
 
-VOICE = """\
-import math, struct, sys, wave
-text = sys.stdin.read()
-with wave.open(sys.stdout.buffer, "wb") as w:
-    w.setnchannels(1)
-    w.setsampwidth(2)
-    w.setframerate(8000)
-    n = 80 * len(text)
-    w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 5))) for i in range(n)))
-"""
-
-
 def command_voice(show: Path) -> str:
-    (show / "voice.py").write_text(VOICE)
-    return f'engine = "command"\nvoice = "{sys.executable} voice.py"'
+    """80 samples of a sine a character."""
+    return conftest_voice(show, 'b"".join(struct.pack("<h", int(8000 * math.sin(i / 5))) '
+                                'for i in range(80 * len(text)))')
 
 
 def test_command_engine_and_build_speak(tiny_show: Path, tmp_path: Path, run: Run) -> None:

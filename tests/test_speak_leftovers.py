@@ -13,17 +13,7 @@ from audio_feed.cache import CACHE_NAME, KINDS, Cache
 from audio_feed.speak.run import SpeakOptions
 from audio_feed.speak.run import run as speak
 
-from conftest import Run, post
-
-VOICE = """\
-import sys, wave
-text = sys.stdin.read()
-with wave.open(sys.stdout.buffer, "wb") as w:
-    w.setnchannels(1)
-    w.setsampwidth(2)
-    w.setframerate(8000)
-    w.writeframes((b"\\x00\\x20" * 4 + b"\\x00\\xe0" * 4) * 100 * len(text))
-"""
+from conftest import Run, command_voice, post
 
 
 def dead_pid() -> int:
@@ -35,9 +25,9 @@ def dead_pid() -> int:
 
 
 def spoken_show(show: Path) -> Path:
-    (show / "voice.py").write_text(VOICE)
+    voice = command_voice(show, '(b"\\x00\\x20" * 4 + b"\\x00\\xe0" * 4) * 100 * len(text)')
     with (show / "podcast.toml").open("a") as f:
-        f.write(f'\n[speak]\nengine = "command"\nvoice = "{sys.executable} voice.py"\n')
+        f.write(f"\n[speak]\n{voice}\n")
     (show / "episodes/hydro.md").write_text(post("Hydrophones", "1009.hydro", "2026-02-01",
                                                  body="Cheap now.\n\n## Wiring\n\nShort.\n"))
     speak(show, SpeakOptions())
