@@ -14,6 +14,7 @@ import ctypes
 import importlib.util
 import io
 import json
+import math
 import shlex
 import shutil
 import subprocess
@@ -23,12 +24,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import CONFIG_NAME, inside_show
 from ..errors import EnvironmentProblem, InputError, Problem
 from ..model import Show, SpeakSettings
-from . import onnx_weights
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ESPEAK = "espeak-ng"
 ESPEAK_DEFAULT_VOICE = "en-us"
@@ -190,20 +193,22 @@ class Piper:
         from piper.config import PiperConfig
 
         model = piper_model(s.voice, root)
+        # Before the model is read, so that its parse, freed once the weights are
+        # out, goes back to the system.
+        _return_large_blocks()
         try:
             self.piper_config: Any = PiperConfig.from_dict(json.loads(
                 Path(f"{model}.json").read_text(encoding="utf-8")))
-            self.model = model.read_bytes()
-            weights = onnx_weights.initializers(self.model, SHARED_WEIGHT_ELEMENTS)
+            weights = _shared_weights(model)
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise _setting("voice", f"expected a piper voice (.onnx, its .onnx.json beside "
                            f"it), got {model.name} ({e})") from None
+        self.model = str(model)
         ort = _onnxruntime()
         self.weights = {k: ort.OrtValue.ortvalue_from_numpy(v) for k, v in weights.items()}
         self.config: Any = SynthesisConfig(length_scale=1.0 / s.speed)
         self.budget = _Budget(round(SECONDS_IN_FLIGHT * CHARACTERS_PER_SECOND * s.speed))
         self.lock = threading.Lock()
-        _return_large_blocks()
 
     def speaker(self) -> _PiperSection:
         from piper import PiperVoice
@@ -236,6 +241,29 @@ class Piper:
 
     def synthesize(self, text: str) -> Audio:
         return self.speaker().synthesize(text)
+
+
+def _shared_weights(path: Path) -> dict[str, np.ndarray[Any, Any]]:
+    """The model's initializers of at least SHARED_WEIGHT_ELEMENTS elements, by name.
+    Raises ValueError on a file that is no model.
+
+    The parsed model is dropped here: each session reads the file itself, and is
+    handed these arrays in place of its own copy. (A model stripped of its weights,
+    given them back as external initializers, made sessions in a fraction of the
+    time but onnxruntime 1.32 copied the weights into every session: 72 MB each
+    for a medium voice.)"""
+    import onnx
+    from google.protobuf.message import DecodeError
+    from onnx import numpy_helper
+
+    try:
+        proto = onnx.load_model(str(path))
+    except DecodeError as e:
+        raise ValueError(f"not an ONNX model: {e}") from None
+    if not proto.graph.node:
+        raise ValueError("not an ONNX model: no graph in it")
+    return {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer
+            if math.prod(t.dims) >= SHARED_WEIGHT_ELEMENTS}
 
 
 def _onnxruntime() -> Any:
