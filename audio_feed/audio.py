@@ -414,10 +414,10 @@ def _listening_graph(body: Body, settings: AudioSettings, duration: float | None
     return inputs, graph
 
 
-def _loudness_args(inputs: list[str], graph: str, chain: str) -> list[str]:
-    """ffmpeg arguments measuring integrated loudness and sample peak of ``[w]`` after
-    ``chain`` (never written)."""
-    full = f"{graph};[w]{chain}ebur128=peak=sample:framelog=verbose[out]"
+def _loudness_args(inputs: list[str], graph: str) -> list[str]:
+    """ffmpeg arguments measuring integrated loudness and sample peak of ``[w]``
+    (never written)."""
+    full = f"{graph};[w]{METER}[out]"
     return ["-nostats", "-loglevel", "info", *inputs, "-filter_complex", full,
             "-map", "[out]", "-f", "null", "-"]
 
@@ -460,7 +460,7 @@ def predict_levels(body: Body, settings: AudioSettings, duration: float | None,
     limit = settings.true_peak - LIMIT_MARGIN_DB[codec]
     inputs, graph = _listening_graph(body, settings, duration, windows, seconds)
     whole = "-ss" not in inputs
-    loudness, peak = _loudness_and_peak(_log(ffmpeg.run(_loudness_args(inputs, graph, ""),
+    loudness, peak = _loudness_and_peak(_log(ffmpeg.run(_loudness_args(inputs, graph),
                                                         what)), what)
     if loudness < SILENCE_LUFS and not whole:
         # The windows fell on pauses: only the whole body can say it is silent.
@@ -508,12 +508,11 @@ def _second_pass(body: Body, settings: AudioSettings, duration: float | None,
     inputs, graph = _listening_graph(body, settings, duration, n,
                                      share if limit is not None else CODEC_PROBE_SECONDS,
                                      CODEC_PROBE_SECONDS if lossy else 0.0)
-    meter = "ebur128=peak=sample:framelog=verbose"
     outputs: list[str] = []
     if limit is not None:
-        graph += (f";[w]asplit=3[u][a][b];[u]{meter},anullsink;"
-                  f"[a]{_limiter(limit, gain)[1:]},{meter},anullsink;"
-                  f"[b]{_limiter(limit, gain + SLOPE_PROBE_DB)[1:]},{meter}[out]")
+        graph += (f";[w]asplit=3[u][a][b];[u]{METER},anullsink;"
+                  f"[a]{_limiter(limit, gain)[1:]},{METER},anullsink;"
+                  f"[b]{_limiter(limit, gain + SLOPE_PROBE_DB)[1:]},{METER}[out]")
         # The full-length output keeps ffmpeg reading after the probe has ended.
         outputs += ["-map", "[out]", "-f", "null", "-"]
     elif lossy:
@@ -529,11 +528,11 @@ def _second_pass(body: Body, settings: AudioSettings, duration: float | None,
 def _codec_effect(fed: tuple[float, float], probe: Path, what: str
                   ) -> tuple[float, float]:
     """LU the codec took off the probe, and dB it raised its sample peak by (>= 0)."""
-    proc = ffmpeg.run(["-nostats", "-loglevel", "info", "-i", str(probe), "-af",
-                       "ebur128=peak=sample:framelog=verbose", "-f", "null", "-"], what)
-    got = _loudness_and_peak(_log(proc), what)
     if fed[0] < SILENCE_LUFS:
         return 0.0, 0.0  # the probe fell on pauses: nothing to learn from it
+    proc = ffmpeg.run(["-nostats", "-loglevel", "info", "-i", str(probe), "-af", METER,
+                       "-f", "null", "-"], what)
+    got = _loudness_and_peak(_log(proc), what)
     loss = min(MAX_CODEC_LOSS_LU, max(-MAX_CODEC_LOSS_LU, fed[0] - got[0]))
     return loss, max(0.0, got[1] - fed[1])
 
@@ -834,7 +833,9 @@ def _graph(job: _Job, attempt: _Attempt) -> _Graph:
 
 
 _SAMPLES = re.compile(r"n_samples: (\d+)")
-MEASURE = "ebur128=peak=sample:framelog=verbose,volumedetect,anullsink"
+METER = "ebur128=peak=sample:framelog=verbose"
+"""Integrated loudness and sample peak, summed up once at the end (no line per block)."""
+MEASURE = f"{METER},volumedetect,anullsink"
 """What measures an encode: a branch of the encoding graph, split off just before
 the encoder, ends in ``ebur128`` (loudness, sample peak) and ``volumedetect`` (the
 sample count). It runs in the graph's own thread beside the encoder, so it costs
