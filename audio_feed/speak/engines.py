@@ -260,6 +260,7 @@ def _split_weights(path: Path) -> tuple[bytes, dict[str, np.ndarray[Any, Any]]]:
     import onnx
     from google.protobuf.message import DecodeError
     from onnx import numpy_helper
+    from onnx.external_data_helper import set_external_data
 
     try:
         proto = onnx.load_model(str(path))
@@ -269,16 +270,11 @@ def _split_weights(path: Path) -> tuple[bytes, dict[str, np.ndarray[Any, Any]]]:
         raise ValueError("not an ONNX model: no graph in it")
     weights: dict[str, np.ndarray[Any, Any]] = {}
     for tensor in proto.graph.initializer:
-        if math.prod(tensor.dims) < SHARED_WEIGHT_ELEMENTS:
+        if math.prod(tensor.dims) < SHARED_WEIGHT_ELEMENTS or not tensor.HasField("raw_data"):
             continue  # shapes and constants: folded into each session's graph
         weights[tensor.name] = numpy_helper.to_array(tensor)
+        set_external_data(tensor, SHARED_LOCATION, 0, weights[tensor.name].nbytes)
         tensor.ClearField("raw_data")
-        tensor.data_location = onnx.TensorProto.EXTERNAL
-        del tensor.external_data[:]
-        for key, value in (("location", SHARED_LOCATION), ("offset", "0"),
-                           ("length", str(weights[tensor.name].nbytes))):
-            entry = tensor.external_data.add()
-            entry.key, entry.value = key, value
     return proto.SerializeToString(), weights
 
 
