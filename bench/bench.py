@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from audio_feed import build, ffmpeg
@@ -234,11 +235,11 @@ def main() -> None:
         figure_import(50 if args.quick else IMPORT_POSTS)
 
 
-def plain_encode(body: Path) -> float:
+def plain_encode(body: Path, out: Path = WORK / "plain.mp3") -> float:
     """One plain encode of ``body`` to the show's format (mono 64 kb/s MP3, 44.1 kHz)."""
     t0 = time.perf_counter()
     sh("-i", str(body), "-c:a", "libmp3lame", "-b:a", BITRATE, "-ac", "1", "-ar", "44100",
-       str(WORK / "plain.mp3"))
+       str(out))
     return time.perf_counter() - t0
 
 
@@ -383,15 +384,10 @@ def figure_big_show(other: Path, minutes: tuple[int, int]) -> None:
 
 def plain_encodes(bodies: list[Path], jobs: int) -> float:
     """Plain encodes of ``bodies``, ``jobs`` at a time: what ffmpeg alone can do."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def one(k: int) -> None:
-        sh("-i", str(bodies[k]), "-c:a", "libmp3lame", "-b:a", BITRATE, "-ac", "1",
-           "-ar", "44100", str(WORK / f"plain{k}.mp3"))
-
     t0 = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(one, range(len(bodies))))
+        list(pool.map(lambda k: plain_encode(bodies[k], WORK / f"plain{k}.mp3"),
+                      range(len(bodies))))
     return time.perf_counter() - t0
 
 
