@@ -130,6 +130,26 @@ def sweep_temporary(folder: Path) -> None:
             entry.unlink(missing_ok=True)
 
 
+def sweep_killed(parent: Path, pattern: re.Pattern[str]) -> None:
+    """Remove the temporary folders a killed process left in ``parent``: only names
+    ``pattern`` matches in full (groups ``home``, ``pid`` and ``kind``), whose process
+    is gone. A folder moved aside (kind ``old``) is put back at ``home`` first, if the
+    kill came before anything took its place."""
+    try:
+        entries = sorted(parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = pattern.fullmatch(entry.name)
+        if not m or entry.is_symlink() or not entry.is_dir() or pid_alive(int(m["pid"])):
+            continue
+        home = parent / m["home"]
+        if m["kind"] == "old" and not home.exists() and not home.is_symlink():
+            os.replace(entry, home)
+        else:
+            shutil.rmtree(entry)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)

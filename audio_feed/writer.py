@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from .cache import pid_alive
+from .cache import sweep_killed
 from .errors import AudioFeedError, InputError, Problem
 
 MARKER = ".audio-feed-site"
@@ -78,19 +78,8 @@ def sweep_stale(out: Path) -> None:
     build was killed between moving the old site aside and moving the new one
     in, the old site is put back first.
     """
-    pattern = re.compile(re.escape(f".{out.name}.") + r"(building|old)-(\d+)")
-    try:
-        entries = sorted(out.parent.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        m = pattern.fullmatch(entry.name)
-        if not m or entry.is_symlink() or not entry.is_dir() or pid_alive(int(m.group(2))):
-            continue
-        if m.group(1) == "old" and not out.exists() and not out.is_symlink():
-            os.replace(entry, out)
-        else:
-            shutil.rmtree(entry)
+    sweep_killed(out.parent, re.compile(
+        r"\.(?P<home>" + re.escape(out.name) + r")\.(?P<kind>building|old)-(?P<pid>\d+)"))
 
 
 class SiteWriter:

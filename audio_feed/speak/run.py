@@ -24,8 +24,8 @@ from .. import posts
 from ..cache import (
     CACHE_NAME,
     digest,
-    pid_alive,
     read_shaped,
+    sweep_killed,
     sweep_temporary,
     temporary_name,
     write_atomic,
@@ -215,7 +215,7 @@ def _folder(ep: Episode) -> Path:
     return ep.audio if ep.synthetic and ep.audio is not None else ep.source.with_suffix("")
 
 
-_LEFTOVER = re.compile(r"\.(.+)\.(\d+)\.\d+\.\d+\.(part|old)")
+_LEFTOVER = re.compile(r"\.(?P<home>.+)\.(?P<pid>\d+)\.\d+\.\d+\.(?P<kind>part|old)")
 """The temporary folders of ``_write_folder`` and ``_swap`` (``temporary_name``)."""
 
 
@@ -223,19 +223,7 @@ def sweep_leftovers(parent: Path) -> None:
     """Remove what a killed speak left in ``parent``: only folders named as speak
     names them, whose process is gone. A folder it had moved aside (``.old``) is put
     back if the kill came before the new one took its place."""
-    try:
-        entries = sorted(parent.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        m = _LEFTOVER.fullmatch(entry.name)
-        if not m or entry.is_symlink() or not entry.is_dir() or pid_alive(int(m.group(2))):
-            continue
-        home = parent / m.group(1)
-        if m.group(3) == "old" and not home.exists() and not home.is_symlink():
-            os.replace(entry, home)
-        else:
-            shutil.rmtree(entry)
+    sweep_killed(parent, _LEFTOVER)
 
 
 def _write_folder(ep: Episode, jobs: list[_Job], cache: Path) -> None:
