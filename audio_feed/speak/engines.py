@@ -20,8 +20,7 @@ import shutil
 import subprocess
 import threading
 import wave
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -162,14 +161,20 @@ def piper_model(voice: str, root: Path) -> Path:
 SHARED_WEIGHT_ELEMENTS = 1000
 """Weights this big and up are shared by every section's session (the small ones are
 shapes and constants the optimizer folds into each session's graph)."""
-SECONDS_IN_FLIGHT = 24.0
-"""Seconds of speech synthesized at once, across all jobs. A voice's buffers grow with
-the sentence: a medium piper voice took 17 MB per second of speech (190 MB for a 10 s
-sentence), so memory would grow with --jobs. 24 s lets two sentences of the usual
-length run side by side (measured on a 1,000-word post with 2 jobs: 18.5 s, 555 MB);
-8 s kept the peak at 406 MB but ran nearly every pair one after the other (29 s)."""
-CHARACTERS_PER_SECOND = 14.0
-"""About how fast piper's voices read at speed 1 (joe: 14)."""
+DECODER = "/dec/"
+"""Where the nodes of a piper (VITS) voice's decoder are named: the part that turns
+the latent frames into samples, and whose buffers grow with the sentence."""
+CHUNK_FRAMES = 256
+"""Latent frames decoded at once (3 s of speech for a 22 kHz voice). The decoder's
+buffers take about 17 MB per second of speech (joe, medium): a whole 10 s sentence
+took 190 MB, so memory grew with the sentence and with --jobs. Decoded in chunks, a
+9 s sentence peaked at +75 MB with 256 frames (+40 MB with 128, +135 MB with 512), for
+about 5 % more time: only the margins are decoded twice."""
+MARGIN_FRAMES = 16
+"""Frames decoded on each side of a chunk and thrown away: more than what a sample
+of the chunk's edge depends on. Measured against decoding the sentence whole (joe):
+8 frames left errors of 4e-4, 12 and more only float rounding (2e-9, a ten-thousandth
+of a 16-bit step)."""
 
 
 class Piper:
@@ -183,6 +188,10 @@ class Piper:
     on which of them came from the cache. The jobs give the parallelism instead of
     onnxruntime's own threads, which would only compete with them for the cores.
     The sessions share one copy of the voice's weights.
+
+    A voice is run as two models cut from its own: the front (text to latent frames,
+    where the noise is drawn) once per sentence, then the decoder over the frames in
+    chunks (``CHUNK_FRAMES``), so that memory does not grow with the sentence.
     """
 
     def __init__(self, s: SpeakSettings, root: Path) -> None:
@@ -199,26 +208,38 @@ class Piper:
         try:
             self.piper_config: Any = PiperConfig.from_dict(json.loads(
                 Path(f"{model}.json").read_text(encoding="utf-8")))
-            self.model, weights = _split_weights(model)
+            self.parts, weights = _split_weights(model)
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise _setting("voice", f"expected a piper voice (.onnx, its .onnx.json beside "
                            f"it), got {model.name} ({e})") from None
         ort = _onnxruntime()
         self.weights = {k: ort.OrtValue.ortvalue_from_numpy(v) for k, v in weights.items()}
         self.config: Any = SynthesisConfig(length_scale=1.0 / s.speed)
-        self.budget = _Budget(round(SECONDS_IN_FLIGHT * CHARACTERS_PER_SECOND * s.speed))
         self.lock = threading.Lock()
 
     def speaker(self) -> _PiperSection:
         from piper import PiperVoice
 
+        # One session made at a time: the seed is global and read while a session is
+        # made.
+        with self.lock:
+            _onnxruntime().set_seed(PIPER_SEED)
+            sessions = [self._session(part) for part in self.parts]
+        decoder = sessions[1] if len(sessions) > 1 else None
+        chunked = _Chunked(sessions[0], decoder, self.parts[-1].frames)
+        # The sessions read the weights in place: they live as long as the sessions.
+        chunked.weights = self.weights
+        return _PiperSection(PiperVoice(session=chunked, config=self.piper_config),
+                             self.config)
+
+    def _session(self, part: _Part) -> Any:
         ort = _onnxruntime()
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # The arena reuses memory within a sentence; after each sentence it gives back
-        # what it holds (the run option below), so the sentences being spoken, not the
-        # longest ones each session ever spoke, set the memory.
+        # The arena reuses memory within a sentence; after each run it gives back
+        # what it holds (the run option of _Chunked), so the chunks being decoded, not
+        # the largest each session ever ran, set the memory.
         options.enable_mem_pattern = False
         # Basic optimizations only: the others are slower to set up for each section,
         # gain nothing measurable here, and rewrite the graph for the CPU at hand, so
@@ -228,21 +249,12 @@ class Piper:
         # second has the session use those arrays in place. With the first alone
         # onnxruntime (1.32) copied them into every session (72 MB each for joe);
         # with both a session takes 20 MB and making it no more.
-        options.add_external_initializers(list(self.weights), list(self.weights.values()))
-        for name, value in self.weights.items():
+        weights = {name: self.weights[name] for name in part.weights}
+        options.add_external_initializers(list(weights), list(weights.values()))
+        for name, value in weights.items():
             options.add_initializer(name, value)
-        # One session made at a time, and while no sentence is being spoken: the seed
-        # is global and read while a session is made. Making one no longer costs the
-        # model's size, but letting it overlap the sentences raised the peak (300-word
-        # post, 2 jobs: 575 MB against 547 MB, for 6.7 s against 7.8 s).
-        with self.lock, self.budget.held(self.budget.limit):
-            ort.set_seed(PIPER_SEED)
-            session = ort.InferenceSession(self.model, sess_options=options,
-                                           providers=["CPUExecutionProvider"])
-        shrink = ort.RunOptions()
-        shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-        return _PiperSection(PiperVoice(session=_Shrinking(session, shrink),
-                                        config=self.piper_config), self.config, self.budget)
+        return ort.InferenceSession(part.model, sess_options=options,
+                                    providers=["CPUExecutionProvider"])
 
     def synthesize(self, text: str) -> Audio:
         return self.speaker().synthesize(text)
@@ -253,10 +265,21 @@ SHARED_LOCATION = "shared-by-every-section"
 handed them."""
 
 
-def _split_weights(path: Path) -> tuple[bytes, dict[str, np.ndarray[Any, Any]]]:
-    """The model without its large weights (under a megabyte for a medium voice, so
-    that a section's session parses that and not the whole model), and those weights
-    by name. Raises ValueError on a file that is no model."""
+@dataclass(frozen=True)
+class _Part:
+    """A model cut from a voice: its bytes, the names of the shared weights it uses,
+    and the name of its input that takes latent frames (the decoder's) if it has one."""
+
+    model: bytes
+    weights: tuple[str, ...]
+    frames: str | None = None
+
+
+def _split_weights(path: Path) -> tuple[tuple[_Part, ...], dict[str, np.ndarray[Any, Any]]]:
+    """The voice cut in two, front and decoder (or whole, for a model with no decoder
+    found), without its large weights (under a megabyte for a medium voice, so that a
+    section's sessions parse that and not the whole model); and those weights by name.
+    Raises ValueError on a file that is no model."""
     import onnx
     from google.protobuf.message import DecodeError
     from onnx import numpy_helper
@@ -275,7 +298,31 @@ def _split_weights(path: Path) -> tuple[bytes, dict[str, np.ndarray[Any, Any]]]:
         weights[tensor.name] = numpy_helper.to_array(tensor)
         set_external_data(tensor, SHARED_LOCATION, 0, weights[tensor.name].nbytes)
         tensor.ClearField("raw_data")
-    return proto.SerializeToString(), weights
+    return _cut(proto, set(weights)), weights
+
+
+def _cut(proto: Any, shared: set[str]) -> tuple[_Part, ...]:
+    """The front and the decoder of a voice, cut where the decoder's nodes take their
+    one input from the rest; the whole model if there is no such place."""
+    from onnx.utils import Extractor
+
+    graph = proto.graph
+    made_in_decoder = {o for n in graph.node if n.name.startswith(DECODER) for o in n.output}
+    constants = {t.name for t in graph.initializer}
+    cut = {i for n in graph.node if n.name.startswith(DECODER) for i in n.input
+           if i and i not in made_in_decoder and i not in constants}
+
+    def part(model: Any, frames: str | None = None) -> _Part:
+        used = sorted({t.name for t in model.graph.initializer} & shared)
+        return _Part(model.SerializeToString(), tuple(used), frames)
+
+    if len(cut) != 1 or len(graph.output) != 1:
+        return (part(proto),)
+    [frames] = cut
+    inputs, outputs = [i.name for i in graph.input], [graph.output[0].name]
+    split = Extractor(proto)
+    return (part(split.extract_model(inputs, [frames])),
+            part(split.extract_model([frames], outputs), frames))
 
 
 def _onnxruntime() -> Any:
@@ -283,37 +330,37 @@ def _onnxruntime() -> Any:
     return importlib.import_module("onnxruntime")
 
 
-class _Shrinking:
-    """An onnxruntime session as piper calls it, run with the given run options."""
+class _Chunked:
+    """A voice as piper calls it (``run(outputs, feed)``): the front over the whole
+    sentence, then the decoder over its frames in chunks, each with a margin on both
+    sides decoded and thrown away. A sentence of one chunk is decoded as one piece,
+    exactly as the whole model would. Every run gives back the memory its arena took,
+    so that the chunks being decoded, not the largest ever, set the memory."""
 
-    def __init__(self, session: Any, options: Any) -> None:
-        self.session = session
-        self.options = options
+    def __init__(self, front: Any, decoder: Any | None, frames: str | None) -> None:
+        self.front, self.decoder, self.frames = front, decoder, frames
+        self.weights: dict[str, Any] = {}
+        self.options = _onnxruntime().RunOptions()
+        self.options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
     def run(self, outputs: Any, feed: Any) -> Any:
-        return self.session.run(outputs, feed, self.options)
+        import numpy as np
 
-
-class _Budget:
-    """Characters being spoken at once, across the jobs: a sentence waits while the
-    others in flight would take it over ``limit`` (one alone always goes)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
-        self.changed = threading.Condition()
-
-    @contextmanager
-    def held(self, amount: int) -> Iterator[None]:
-        with self.changed:
-            self.changed.wait_for(lambda: self.used == 0 or self.used + amount <= self.limit)
-            self.used += amount
-        try:
-            yield
-        finally:
-            with self.changed:
-                self.used -= amount
-                self.changed.notify_all()
+        first = self.front.run(None, feed, self.options)
+        if self.decoder is None:
+            return first
+        frames = first[0]
+        total = frames.shape[2]
+        pieces = []
+        for start in range(0, max(total, 1), CHUNK_FRAMES):
+            end = min(total, start + CHUNK_FRAMES)
+            lo, hi = max(0, start - MARGIN_FRAMES), min(total, end + MARGIN_FRAMES)
+            out = self.decoder.run(None, {self.frames: frames[:, :, lo:hi]}, self.options)[0]
+            if lo == 0 and hi == total:
+                return [out]
+            hop = out.shape[-1] // (hi - lo)
+            pieces.append(out[..., (start - lo) * hop:(end - lo) * hop])
+        return [np.concatenate(pieces, axis=-1)]
 
 
 M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8
@@ -341,17 +388,15 @@ def _return_large_blocks() -> None:
 
 
 class _PiperSection:
-    def __init__(self, voice: Any, config: Any, budget: _Budget) -> None:
+    def __init__(self, voice: Any, config: Any) -> None:
         self.voice = voice
         self.config = config
-        self.budget = budget
 
     def speaker(self) -> _PiperSection:
         return self
 
     def synthesize(self, text: str) -> Audio:
-        with self.budget.held(len(text)):
-            chunks = list(self.voice.synthesize(text, syn_config=self.config))
+        chunks = list(self.voice.synthesize(text, syn_config=self.config))
         rate = chunks[0].sample_rate if chunks else self.voice.config.sample_rate
         return Audio(rate, b"".join(c.audio_int16_bytes for c in chunks))
 
