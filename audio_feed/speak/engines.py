@@ -350,15 +350,18 @@ class _Chunked:
         if self.decoder is None:
             return first
         frames = first[0]
+        whole = {self.frames: frames}
+        if frames.ndim != 3 or frames.shape[2] <= CHUNK_FRAMES:
+            return self.decoder.run(None, whole, self.options)
         total = frames.shape[2]
         pieces = []
-        for start in range(0, max(total, 1), CHUNK_FRAMES):
+        for start in range(0, total, CHUNK_FRAMES):
             end = min(total, start + CHUNK_FRAMES)
             lo, hi = max(0, start - MARGIN_FRAMES), min(total, end + MARGIN_FRAMES)
             out = self.decoder.run(None, {self.frames: frames[:, :, lo:hi]}, self.options)[0]
-            if lo == 0 and hi == total:
-                return [out]
-            hop = out.shape[-1] // (hi - lo)
+            hop, rest = divmod(out.shape[-1], hi - lo)
+            if rest:  # not a whole number of samples per frame: no place to cut
+                return self.decoder.run(None, whole, self.options)
             pieces.append(out[..., (start - lo) * hop:(end - lo) * hop])
         return [np.concatenate(pieces, axis=-1)]
 
