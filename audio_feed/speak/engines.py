@@ -15,6 +15,7 @@ import importlib.util
 import io
 import json
 import math
+import re
 import shlex
 import shutil
 import subprocess
@@ -170,6 +171,11 @@ buffers take about 17 MB per second of speech (joe, medium): a whole 10 s senten
 took 190 MB, so memory grew with the sentence and with --jobs. Decoded in chunks, a
 9 s sentence peaked at +75 MB with 256 frames (+40 MB with 128, +135 MB with 512), for
 about 5 % more time: only the margins are decoded twice."""
+LONGEST_PART = 500
+"""Characters piper is given at once (about 25 s of speech). What comes before the
+decoder holds a matrix of the sentence's phonemes by its frames, so its memory grows
+with the square of the sentence: 10 to 30 s took +70 to +85 MB, 46 s +190 MB, a
+126 s sentence 1.6 GB. A longer sentence is spoken in parts (``parts_of``)."""
 MARGIN_FRAMES = 16
 """Frames decoded on each side of a chunk and thrown away: more than what a sample
 of the chunk's edge depends on. Measured against decoding the sentence whole (joe):
@@ -399,9 +405,39 @@ class _PiperSection:
         return self
 
     def synthesize(self, text: str) -> Audio:
-        chunks = list(self.voice.synthesize(text, syn_config=self.config))
+        chunks = [c for part in parts_of(text, LONGEST_PART)
+                  for c in self.voice.synthesize(part, syn_config=self.config)]
         rate = chunks[0].sample_rate if chunks else self.voice.config.sample_rate
         return Audio(rate, b"".join(c.audio_int16_bytes for c in chunks))
+
+
+_CLAUSE_END = re.compile(r"(?<=[,;:\u2013\u2014])\s+")
+"""Where a reader may take a breath inside a sentence: after a comma, semicolon,
+colon or dash."""
+
+
+def parts_of(sentence: str, limit: int) -> list[str]:
+    """``sentence`` in parts of at most ``limit`` characters, cut after its clauses
+    where it can and between words where a clause alone is longer (a word longer
+    than ``limit`` is cut too). A sentence that fits is its only part."""
+    if len(sentence) <= limit:
+        return [sentence]
+    pieces = []
+    for clause in _CLAUSE_END.split(sentence):
+        words = [w[i:i + limit] for w in clause.split() for i in range(0, len(w), limit)]
+        while words:
+            take = 1
+            while take < len(words) and len(" ".join(words[: take + 1])) <= limit:
+                take += 1
+            pieces.append(" ".join(words[:take]))
+            words = words[take:]
+    parts = [pieces[0]]
+    for piece in pieces[1:]:
+        if len(parts[-1]) + 1 + len(piece) <= limit:
+            parts[-1] += " " + piece
+        else:
+            parts.append(piece)
+    return parts
 
 
 def engine(show: Show) -> Engine:
