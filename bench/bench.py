@@ -216,12 +216,13 @@ def main() -> None:
     print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, "
           f"{cpu}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, Python "
           f"{platform.python_version()}, {ffmpeg.version()}")
-    body = speech_body(WORK / f"body{minutes[0]}.wav", minutes[0])
     intro, outro = REPO / "episodes/intro.mp3", REPO / "episodes/outro.mp3"
     if 1 in only:
-        figure_render(body, intro, outro, minutes)
+        figure_render(speech_body(WORK / f"body{minutes[0]}.wav", minutes[0]), intro, outro,
+                      minutes)
     if 2 in only:
-        figure_rss(body, speech_body(WORK / f"body{minutes[1]}.wav", minutes[1]), minutes)
+        figure_rss(speech_body(WORK / f"body{minutes[0]}.wav", minutes[0]),
+                   speech_body(WORK / f"body{minutes[1]}.wav", minutes[1]), minutes)
     if 3 in only or 4 in only:
         figure_big_show(speech_body(WORK / f"body{minutes[0]}b.wav", minutes[0], offset=7.3),
                         minutes)
