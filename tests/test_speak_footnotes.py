@@ -94,6 +94,12 @@ def test_a_note_follows_the_body_rules() -> None:
         "Footnote: See the paper, and code.", "Quote: Said once.", "Not a chapter."]
 
 
+def test_a_reference_in_alt_text_is_the_pages_not_read_as_written() -> None:
+    body = "![A *wet* hydrophone[^1] [^9]](x.png)\n\n[^1]: Bought in May.\n"
+    assert spoken(body) == [["T.", "Image: A wet hydrophone.", "Footnote: Bought in May."]]
+    assert 'alt="A wet hydrophone [^9]"' in markdown.render(body).html
+
+
 def test_a_multi_paragraph_note_and_an_empty_one() -> None:
     body = "A[^1] b[^2].\n\n[^1]: First part.\n\n    Second part. Third.\n\n[^2]:\n"
     assert spoken(body) == [["T.", "A b.", "Footnote: First part.", "Second part.",

@@ -197,7 +197,8 @@ def _inline_text(tok: Token, settings: ScriptSettings, notes: list[int]
         elif child.type in ("softbreak", "hardbreak"):
             out.append(" ")
         elif child.type == "image" and settings.images == "read":
-            alt = " ".join(_URL.sub("", child.content).split())
+            # The alt text as the page writes it: its words, not its markup or notes.
+            alt = _inline_text(child, settings, [])[0]
             if alt:
                 images.append(finish(f"{IMAGE_LEAD} {alt}"))
     text = "".join(out)
