@@ -37,7 +37,7 @@ _FOOTNOTE_CLASSES = {"sup": {"footnote-ref"}, "a": {"footnote-backref"},
 _NOTE_TAGS = {"li": "fn{}\\d+", "a": "fnref{}\\d+(?::\\d+)?"}
 """The ids a note and a reference to it get (with the page's prefix in {}); no other
 id is kept on these tags."""
-_NOTE_REF = re.compile(r"\[\^(\w+)\]")
+NOTE_REF = re.compile(r"\[\^(\w+)\]")
 """A footnote reference left as text (a label of letters and digits: "[^a-z]" in prose
 is a pattern, not a note)."""
 _DEFINITION = re.compile(r"\[\^([^\] ]+)\]:")
@@ -77,7 +77,9 @@ def _counted_definition(state: StateBlock, start: int, end: int, silent: bool) -
     return found
 
 
-def _parser() -> MarkdownIt:
+def parser() -> MarkdownIt:
+    """The parser posts are rendered with; speak reads the same tokens, so what the page
+    shows as a footnote (or as code) is what speak reads as one."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(
         ["table", "strikethrough"]).use(footnote_plugin, inline=False)
     md.block.ruler.at("footnote_def", _counted_definition,
@@ -119,7 +121,7 @@ class _Walk:
                     if child.type == "footnote_ref":
                         self.referred.setdefault(child.meta["id"], len(self.sections) - 1)
                     elif child.type == "text":
-                        self.undefined.update(dict.fromkeys(_NOTE_REF.findall(child.content)))
+                        self.undefined.update(dict.fromkeys(NOTE_REF.findall(child.content)))
                 self.texts.append(_plain(tok))
                 if not (i > 0 and tokens[i - 1].type == "heading_open"):
                     self.here(len(self.sections) - 1).append(_plain(tok))
@@ -141,7 +143,7 @@ def render(source: str, place_image: Callable[[str], str | None] | None = None) 
     ``place_image`` is called with each image source as written in the post and
     returns the source to use in the page (or None to keep it as it is).
     """
-    md = _parser()
+    md = parser()
     env: dict[str, Any] = {}
     tokens = md.parse(source, env)
     split = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"),

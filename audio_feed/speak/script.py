@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .. import markdown
 from ..text import slugify
 
 CODE_NOTE = "A code example is left out."
@@ -33,10 +33,6 @@ _ABBREVIATIONS = frozenset({
 })
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+\.\S+", re.I)
-_FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]*(.*(?:\n(?:[ \t]+\S.*|[ \t]*$))*)", re.M)
-_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
-_MARK = "\u2063"  # an invisible separator: footnote marks ride through the parser with it
-_MARK_RE = re.compile(_MARK + r"([^" + _MARK + r"]+)" + _MARK)
 _LEFTOVER = re.compile(r"\s+([.,;:!?])")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!'\"~<>|])")
 
@@ -68,8 +64,8 @@ class _Open:
     title: str
     slug: str
     sentences: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    """Footnote marks met in this section, in order."""
+    notes: list[int] = field(default_factory=list)
+    """The ids of the footnotes this section refers to, in order (repeats included)."""
 
 
 def spoken_date(date: dt.datetime) -> str:
@@ -78,8 +74,10 @@ def spoken_date(date: dt.datetime) -> str:
 
 def build(title: str, subtitle: str | None, date: dt.datetime | None, body: str,
           settings: ScriptSettings) -> tuple[Section, ...]:
-    """The sections of a post as written text (pronunciation not yet applied)."""
-    body, notes = _take_footnotes(body)
+    """The sections of a post as written text (pronunciation not yet applied).
+
+    Footnotes are the page's: the same parser finds them, so a definition or reference
+    in code is code, and each note is read at the end of every section referring to it."""
     opening = _Open(title, "opening", [finish(_URL.sub("", title))])
     if subtitle:
         opening.sentences += split(_URL.sub("", subtitle))
@@ -87,43 +85,59 @@ def build(title: str, subtitle: str | None, date: dt.datetime | None, body: str,
         opening.sentences.append(spoken_date(date))
     sections = [opening]
     skip = [re.compile(p) for p in settings.skip]
-    tokens = _parser().parse(body)
-    _walk(tokens, sections, skip, settings)
-    return tuple(_close(s, notes, settings) for s in sections)
+    tokens = markdown.parser().parse(body)
+    # The plugin moves the notes it shows (those referred to) into one block at the end.
+    end = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"),
+               len(tokens))
+    _walk(tokens[:end], sections, skip, settings)
+    notes = _notes(tokens[end:])
+    return tuple(_close(s, notes, skip, settings) for s in sections)
 
 
-def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+def _notes(tokens: list[Token]) -> dict[int, list[Token]]:
+    """The footnote block: each note's block tokens by the id its references carry."""
+    notes: dict[int, list[Token]] = {}
+    here: list[Token] = []
+    for tok in tokens:
+        if tok.type == "footnote_open":
+            here = notes[tok.meta["id"]] = []
+        elif not tok.type.startswith("footnote_"):
+            here.append(tok)
+    return notes
 
 
-def _take_footnotes(body: str) -> tuple[str, dict[str, str]]:
-    """The body without its footnote definitions (their text by label); each reference
-    becomes a mark the walk collects per section."""
-    notes = {m.group(1): " ".join(m.group(2).split()) for m in _FOOTNOTE_DEF.finditer(body)}
-    body = _FOOTNOTE_DEF.sub("", body)
-    return _FOOTNOTE_REF.sub(lambda m: f"{_MARK}{m.group(1)}{_MARK}", body), notes
-
-
-def _close(s: _Open, notes: dict[str, str], settings: ScriptSettings) -> Section:
-    read: list[str] = []
-    for label in s.notes:
-        if label in notes and label not in read:
-            read.append(label)
-            # A footnote is Markdown too: its links, URLs and images follow the same rules.
-            inline = _parser().parseInline(notes[label])[0]
-            text, images = _inline_text(inline, settings, [])
-            s.sentences += split(f"{FOOTNOTE_LEAD} {text}") + images
+def _close(s: _Open, notes: dict[int, list[Token]], skip: list[re.Pattern[str]],
+           settings: ScriptSettings) -> Section:
+    read: set[int] = set()
+    queue = list(s.notes)
+    # The queue grows while it is read: a note referred to inside a note comes after
+    # the notes referred to before it, as the listener meets the references.
+    for note in queue:
+        if note in read or note not in notes:
+            continue
+        read.add(note)
+        # A footnote is Markdown too: its links, code, images follow the same rules,
+        # but a heading in it starts no section.
+        inner = _Open(s.title, s.slug)
+        _walk(notes[note], [inner], skip, settings, chapters=False)
+        if inner.sentences:
+            s.sentences += [f"{FOOTNOTE_LEAD} {inner.sentences[0]}", *inner.sentences[1:]]
+        queue += inner.notes
     return Section(s.title, slugify(s.slug) or "section", tuple(s.sentences))
 
 
 def _walk(tokens: list[Token], sections: list[_Open], skip: list[re.Pattern[str]],
-          settings: ScriptSettings) -> None:
+          settings: ScriptSettings, chapters: bool = True) -> None:
+    """Read ``tokens`` into ``sections``; with ``chapters``, a ## or ### heading starts
+    a new one."""
     quote_lead = False
     skipping_table = False
     for i, tok in enumerate(tokens):
         here = sections[-1]
         if skipping_table:
             skipping_table = tok.type != "table_close"
+            # The table is left out, not the notes the page shows for it.
+            here.notes += _refs(tok)
         elif tok.type == "table_open":
             here.sentences.append(TABLE_NOTE)
             skipping_table = True
@@ -131,12 +145,14 @@ def _walk(tokens: list[Token], sections: list[_Open], skip: list[re.Pattern[str]
             here.sentences.append(CODE_NOTE)
         elif tok.type == "blockquote_open":
             quote_lead = True
-        elif tok.type == "heading_open" and tok.tag in ("h2", "h3"):
-            heading = _inline_text(tokens[i + 1], settings, here.notes)[0]
-            sections.append(_Open(tokens[i + 1].content, heading))
-            sections[-1].sentences.append(finish(heading))
-        elif tok.type == "inline" and tokens[i - 1].type == "heading_open":
-            if tokens[i - 1].tag not in ("h2", "h3"):
+        elif tok.type == "heading_open" and chapters and tok.tag in ("h2", "h3"):
+            # A note referred to in a heading belongs to the heading's section, as on the page.
+            new = _Open(tokens[i + 1].content, "")
+            new.slug = _inline_text(tokens[i + 1], settings, new.notes)[0]
+            new.sentences.append(finish(new.slug))
+            sections.append(new)
+        elif tok.type == "inline" and i > 0 and tokens[i - 1].type == "heading_open":
+            if not chapters or tokens[i - 1].tag not in ("h2", "h3"):
                 here.sentences.append(finish(_inline_text(tok, settings, here.notes)[0]))
         elif tok.type == "inline":
             text, images = _inline_text(tok, settings, here.notes)
@@ -147,9 +163,22 @@ def _walk(tokens: list[Token], sections: list[_Open], skip: list[re.Pattern[str]
             here.sentences += split(text) + images
 
 
-def _inline_text(tok: Token, settings: ScriptSettings, notes: list[str]
+def _refs(tok: Token) -> list[int]:
+    """The ids of the notes an inline token refers to, in order (in image alt text too)."""
+    out: list[int] = []
+    for child in tok.children or []:
+        if child.type == "footnote_ref":
+            out.append(child.meta["id"])
+        elif child.children:
+            out += _refs(child)
+    return out
+
+
+def _inline_text(tok: Token, settings: ScriptSettings, notes: list[int]
                  ) -> tuple[str, list[str]]:
-    """The words of an inline token, and its images as sentences of their own."""
+    """The words of an inline token, and its images as sentences of their own; the
+    notes it refers to are added to ``notes``."""
+    notes += _refs(tok)
     out: list[str] = []
     images: list[str] = []
     href = None
@@ -161,18 +190,18 @@ def _inline_text(tok: Token, settings: ScriptSettings, notes: list[str]
         elif child.type == "text":
             # An autolink's text is its URL: never read.
             if href is None or child.content not in (href, href.removeprefix("mailto:")):
-                out.append(child.content)
+                # A reference to no note is shown as written; it is nothing to hear.
+                out.append(markdown.NOTE_REF.sub("", child.content))
         elif child.type == "code_inline":
             out.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             out.append(" ")
         elif child.type == "image" and settings.images == "read":
-            alt = " ".join(_URL.sub("", child.content).split())
+            # The alt text as the page writes it: its words, not its markup or notes.
+            alt = _inline_text(child, settings, [])[0]
             if alt:
                 images.append(finish(f"{IMAGE_LEAD} {alt}"))
     text = "".join(out)
-    notes += _MARK_RE.findall(text)
-    text = _MARK_RE.sub("", text)
     text = _URL.sub("", _ESCAPE.sub(r"\1", text))
     # What a dropped URL leaves behind: a space before punctuation, empty brackets.
     text = _LEFTOVER.sub(r"\1", re.sub(r"\(\s*\)|\[\s*\]", "", text))
