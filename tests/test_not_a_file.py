@@ -10,6 +10,7 @@ child process (``run_guarded``): a hang fails the test instead of blocking the s
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
 from pathlib import Path
@@ -211,3 +212,29 @@ def test_a_named_pipe_as_the_show_folder(tmp_path: Path) -> None:
     line = one_error(run_guarded("check", tmp_path / "show"))
     assert ": expected a show folder, got '/" in line
     assert line.endswith(", a named pipe")
+
+
+@pytest.mark.parametrize("what", ["show", "show/episodes"])
+def test_init_and_import_into_a_named_pipe(tmp_path: Path, what: str) -> None:
+    if what != "show":
+        (tmp_path / "show").mkdir()
+    os.mkfifo(tmp_path / what)
+    if what == "show":
+        line = one_error(run_guarded("init", tmp_path / what))
+        assert line == f"{tmp_path / what}: expected a folder for the show, got a named pipe"
+    else:
+        export = write_folder(tmp_path / "export", export_files(ROWS[:1]))
+        line = one_error(run_guarded("import", "substack", export, "--into", tmp_path / "show"))
+        assert line == (f"{tmp_path / what}: expected a folder of posts inside the show, "
+                        f"got a named pipe")
+
+
+def test_a_speak_timing_file_that_is_a_named_pipe(sample_show: Path, tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    shutil.copytree(sample_show, show, ignore=shutil.ignore_patterns(".audio-feed*"))
+    timing = show / "episodes" / "2026-11-26-first-snow" / "timing.json"
+    timing.unlink()
+    os.mkfifo(timing)
+    assert one_error(run_guarded("check", show)) == (
+        "episodes/2026-11-26-first-snow/timing.json: expected the timing file speak wrote, "
+        "got a named pipe")
