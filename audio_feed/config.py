@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import images, tags
+from . import filekind, images, tags
 from .categories import CATEGORIES
 from .constants import DESCRIPTION_MAX_BYTES, FUNDING_TEXT_MAX_CHARS, LANGUAGE, SHOW_TYPES
 from .errors import (
@@ -171,10 +171,26 @@ def inside(root: Path, value: str, problems: Problems, path: Path, field: str) -
     if candidate is None:
         problems.add(path, field, expected("a path inside the show folder", value))
         return None
-    if not candidate.is_file():
-        problems.add(path, field, expected("an existing file", value))
+    problem = not_a_file(root, value, "file")
+    if problem:
+        problems.add(path, field, problem)
         return None
     return candidate
+
+
+def not_a_file(root: Path, value: str, what: str) -> str | None:
+    """None when ``value`` (in the show) is a regular file; else "expected an existing
+    <what>, got 'x'" when nothing is there, or "expected a <what>, got 'x', a named
+    pipe" (a folder, a socket, a device, a link to nothing...)."""
+    given = root / value
+    if filekind.is_file(given):
+        return None
+    # Told from the path as written: a link to a named pipe is reported as one.
+    found = filekind.kind(given)
+    if found == filekind.MISSING:
+        return expected(f"an existing {what}", value)
+    article = "an" if what[:1] in "aeiou" else "a"
+    return expected(f"{article} {what}", value) + f", {found}"
 
 
 def normalise_base_url(url: str) -> str | None:
@@ -229,7 +245,7 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
     # The default folder is held to the same rule as a named one: a link out of the
     # show would publish whatever it points at.
     named = v["templates"] if "templates" in v else (
-        "templates" if default.is_dir() or default.is_symlink() else None)
+        "templates" if filekind.exists(default) else None)
     templates = _templates(root, named, problems, path) if named is not None else None
     files = _Files(artwork, intro, outro, templates)
     audio = _audio_settings(v.get("audio", {}), problems, path)
@@ -242,8 +258,9 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
 
 def _read_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
     """podcast.toml as a table; None (with a problem recorded) when it cannot be read."""
-    if not path.is_file():
-        problems.add(path, None, "expected a podcast.toml in the show folder, got no such file")
+    if not filekind.is_file(path):
+        problems.add(path, None, described("a podcast.toml in the show folder",
+                                           filekind.kind(path)))
         return None
     text = problems.read_text(path)
     if text is None:
@@ -386,13 +403,15 @@ def _templates(root: Path, value: str, problems: Problems, path: Path) -> Path |
     """The templates folder; it and every file in it must stay inside the show."""
     folder = inside_show(root, value)
     if folder is None or not folder.is_dir():
-        problems.add(path, "templates", expected("a folder inside the show", value))
+        there = filekind.kind(root / value) if folder is not None else filekind.MISSING
+        problems.add(path, "templates", expected("a folder inside the show", value) + (
+            "" if there == filekind.MISSING else f", {there}"))
         return None
     for found in sorted(folder.rglob("*")):
         if inside_show(root, found) is None:
             problems.add(path, "templates", described(
                 "templates inside the show folder",
-                f"{found.relative_to(folder).as_posix()!r}, a link to a file outside it"))
+                f"{found.relative_to(folder).as_posix()!r}, {filekind.kind(found)} outside it"))
             return None
     return folder
 

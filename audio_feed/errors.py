@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import filekind
 from .text import control_characters, first_illegal_line, one_line
 
 ILLEGAL_TEXT = "text without control characters"
@@ -161,7 +162,11 @@ class Problems:
 
     def read_text(self, path: Path, field_name: str | None = None) -> str | None:
         """A file as UTF-8 text, a byte-order mark dropped (Windows editors write one);
-        None (with a problem recorded) when it is not UTF-8."""
+        None (with a problem recorded) when it is not UTF-8, or not a file at all (a
+        named pipe is never opened: reading one would wait forever)."""
+        if not filekind.is_file(path):
+            self.add(path, field_name, described("a file", filekind.kind(path)))
+            return None
         raw = path.read_bytes()
         try:
             return raw.decode("utf-8").removeprefix("\ufeff")

@@ -16,7 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
-from . import images
+from . import filekind, images
 from .cache import CACHE_NAME, write_atomic
 from .config import AUDIO_KEYS, CONFIG_NAME, KEYS, Key
 from .errors import InputError, Problem
@@ -140,7 +140,7 @@ def _not_a_folder(root: Path) -> str | None:
     """What ``root`` is when it cannot be (or become) a folder: a file, a link to nothing,
     a path under a file; None when it is a folder or can be made one."""
     if root.exists():
-        return None if root.is_dir() else "a file"
+        return None if root.is_dir() else filekind.kind(root)
     if root.is_symlink():
         return "a link to nothing"
     for parent in root.absolute().parents:
@@ -155,7 +155,7 @@ def check_posts_folder(root: Path) -> None:
     episodes = root / "episodes"
     if episodes.is_symlink() or (episodes.exists() and not episodes.is_dir()):
         raise InputError([Problem(str(episodes), None, "expected a folder of posts inside "
-                                  "the show, got a link or a file")])
+                                  f"the show, got {filekind.kind(episodes)}")])
 
 
 def untouched(path: Path, made: bytes) -> bool:

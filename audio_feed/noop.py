@@ -37,12 +37,23 @@ def files_under(folder: Path) -> list[Path]:
     return found
 
 
+def _folders(folder: Path) -> list[Path]:
+    """A folder and every folder in it: an entry made or removed moves its folder's
+    mtime, so a new empty folder where a post or template belongs is seen too."""
+    found = [folder]
+    for dirpath, dirnames, _ in os.walk(folder):
+        dirnames.sort()
+        found += [Path(dirpath, d) for d in dirnames]
+    return found
+
+
 def _fingerprint(root: Path, extra: list[Path], base_url: str | None, strict: bool
                  ) -> dict[str, object]:
     """What a build read, by file identity: if none of it moved, nothing needs doing."""
     root = root.resolve()
     files = [root / config.CONFIG_NAME, root / PUBLISHED_NAME, *files_under(root / "episodes"),
-             *files_under(root / "templates"), *files_under(site.default_templates()), *extra]
+             *files_under(root / "templates"), *files_under(site.default_templates()), *extra,
+             *_folders(root / "episodes"), *_folders(root / "templates")]
     return {"inputs": _stats(sorted(set(files))), "base_url": base_url, "strict": strict,
             "version": __version__, "renderer": audio.RENDERER_VERSION}
 

@@ -23,8 +23,8 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from . import download, markdown, tags
-from .config import inside_show, pronunciations
+from . import download, filekind, markdown, tags
+from .config import inside_show, not_a_file, pronunciations
 from .constants import EPISODE_TYPES
 from .errors import (
     ILLEGAL_TEXT,
@@ -412,11 +412,11 @@ def _check_public_uses(ep: Episode, private: Callable[[Path], bool], problems: P
 def find_posts(root: Path) -> list[Path]:
     """Every post: episodes/*.md but the _drafts-style names starting with '_'.
 
-    Dot names such as '...md' and '.x.md' are found too, and refused by ``check_stems``:
-    a post never vanishes without a word.
+    Dot names such as '...md' and '.x.md' are found too, and refused by ``check_stems``,
+    and so is what is no file at all (a folder, a named pipe), refused when read: a
+    post never vanishes without a word. Read none before ``filekind.is_file``.
     """
-    return sorted(p for p in (root / "episodes").glob("*.md")
-                  if not p.name.startswith("_") and not p.is_dir())
+    return sorted(p for p in (root / "episodes").glob("*.md") if not p.name.startswith("_"))
 
 
 def stem_problem(stem: str) -> str | None:
@@ -560,6 +560,9 @@ def _sidecar_text(root: Path, path: Path, problems: Problems) -> str | None:
         _add_link(problems, path, described("a chapters file inside the show folder",
                                             "a link to a file outside it"))
         return None
+    if not filekind.is_file(path):
+        _add_link(problems, path, described("a chapters file", filekind.kind(path)))
+        return None
     text = problems.read_text(path)
     if text is None:
         return None
@@ -574,13 +577,13 @@ def _sidecar_chapters(root: Path, source: Path, problems: Problems
                       ) -> tuple[Chapter, ...] | None:
     txt = source.with_suffix(".chapters.txt")
     js = source.with_suffix(".chapters.json")
-    if txt.is_file():
+    if filekind.exists(txt):
         text = _sidecar_text(root, txt, problems)
         if text is None:
             return ()
         lines = [ln for ln in text.split("\n") if ln.strip()]
         return parse_chapter_lines(lines, problems, txt, "chapters")
-    if js.is_file():
+    if filekind.exists(js):
         text = _sidecar_text(root, js, problems)
         if text is None:
             return ()
@@ -631,14 +634,17 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
             return None, ()
         if candidate.is_dir():
             return _sections(root, candidate, source, problems, required=True)
-        if not candidate.is_file():
-            problems.add(source, "audio", expected("an existing audio file", value))
+        missing = not_a_file(root, value, "audio file")
+        if missing:
+            problems.add(source, "audio", missing)
             return None, ()
         problem = tags.audio_problem(candidate)
         if problem:
             problems.add(source, "audio", problem + f" ({value})")
             return None, ()
         return candidate, ()
+    if _strange_recordings(source, problems):
+        return None, ()
     found = [source.with_suffix(ext) for ext in tags.AUDIO_EXTENSIONS
              if source.with_suffix(ext).is_file()]
     folder = source.with_suffix("")
@@ -649,7 +655,7 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
             "one recording next to the post", ", ".join(problems.rel(f) for f in found)))
         return None, ()
     if found and inside_show(root, found[0]) is None:
-        _add_link(problems, found[0], _OUTSIDE)
+        _add_link(problems, found[0], _outside(found[0]))
         return None, ()
     if found and found[0].is_dir():
         return _sections(root, found[0], source, problems, required=False)
@@ -660,6 +666,19 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
             return None, ()
         return found[0], ()
     return None, ()
+
+
+def _strange_recordings(source: Path, problems: Problems) -> bool:
+    """A post's default recording names holding what is no recording (a named pipe, a
+    folder named like an audio file, a link to nothing) are reported, never skipped."""
+    odd = [(p, filekind.kind(p)) for p in (source.with_suffix(x) for x in AUDIO_SUFFIXES)
+           if filekind.exists(p) and not filekind.is_file(p)]
+    folder = source.with_suffix("")
+    odd += [(folder, found) for found in (filekind.special(folder),) if found]
+    for path, found in odd:
+        _add_link(problems, path, described(
+            "a folder of sections" if path == folder else "an audio file", found))
+    return bool(odd)
 
 
 def _downloaded(root: Path, source: Path, url: str, problems: Problems) -> Path | None:
@@ -679,12 +698,19 @@ def _downloaded(root: Path, source: Path, url: str, problems: Problems) -> Path 
 
 
 def _section_files(folder: Path) -> list[Path]:
+    # Whatever the name says is audio, file or not: a named pipe or a folder there is
+    # reported, not left out of the recording.
     return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in tags.AUDIO_EXTENSIONS
-                  and not p.name.startswith("."))
+                  if p.suffix.lower() in tags.AUDIO_EXTENSIONS and not p.name.startswith("."))
 
 
-_OUTSIDE = described("a file inside the show folder", "a link to a file outside it")
+def _outside(path: Path) -> str:
+    """The message for a link out of the show, saying what it points at (/dev/null is
+    a link to a character device)."""
+    found = filekind.kind(path)
+    link = found if found.startswith("a link to ") and found != "a link to nothing" else (
+        "a link to a file")
+    return described("a file inside the show folder", f"{link} outside it")
 
 
 def _add_link(problems: Problems, path: Path, message: str, field: str | None = None) -> None:
@@ -711,14 +737,21 @@ def _sections(root: Path, folder: Path, source: Path, problems: Problems, requir
     for f in files:
         # The file name becomes a chapter title: it must be text every output can carry.
         illegal = illegal_characters(f.name, f"a file name in {ILLEGAL_TEXT}")
-        problem = illegal or (_OUTSIDE if inside_show(root, f) is None
-                              else tags.audio_problem(f))
+        problem = illegal or _section_problem(root, f)
         if illegal:
             problems.add(folder, None, illegal)
         elif problem:
             _add_link(problems, f, problem)
         bad = bad or problem is not None
     return (None, ()) if bad else (folder, tuple(files))
+
+
+def _section_problem(root: Path, path: Path) -> str | None:
+    if inside_show(root, path) is None:
+        return _outside(path)
+    if not filekind.is_file(path):
+        return described("an audio file", filekind.kind(path))
+    return tags.audio_problem(path)
 
 
 def section_title(path: Path) -> str:
@@ -769,7 +802,10 @@ def local_image(root: Path, source: Path, src: str) -> tuple[Path | None, str]:
     illegal = illegal_characters(target.name, f"an image file name in {ILLEGAL_TEXT}")
     if illegal:
         return None, illegal
-    if not target.is_file():
+    if not filekind.is_file(target):
+        found = filekind.kind(source.parent / path)
+        if found != filekind.MISSING:
+            return None, described("an image file", f"{src!r}, {found}")
         rel = target.relative_to(root.resolve()).as_posix()
         return None, described("an image file", f"{src!r}, and there is no {rel} "
                                                 f"(images are found relative to the post)")
@@ -919,10 +955,10 @@ def _load(root: Path, source: Path, problems: Problems
     """A post's text, body and raw front matter; None on a problem."""
     resolved = inside_show(root, source)
     if resolved is None:
-        _add_link(problems, source, _OUTSIDE)
+        _add_link(problems, source, _outside(source))
         return None
-    if not resolved.is_file():
-        _add_link(problems, source, described("a post file", "a link to nothing"))
+    if not filekind.is_file(source):
+        _add_link(problems, source, described("a post file", filekind.kind(source)))
         return None
     text = problems.read_text(source)
     if text is None:
@@ -1105,10 +1141,15 @@ def _stale_speech(recording: tuple[Path | None, tuple[Path, ...], float | None],
 def _spoken(root: Path, folder: Path | None, sections: tuple[Path, ...], problems: Problems
             ) -> tuple[timing.Cues, ...]:
     """The sentence timings of a folder ``speak`` made (with its sidecar), else ()."""
+    sidecar = folder / timing.NAME if folder is not None else None
+    if sidecar is not None and filekind.special(sidecar):
+        _add_link(problems, sidecar, described("the timing file speak wrote",
+                                               filekind.kind(sidecar)))
+        return ()
     if not sections or folder is None or not (folder / timing.NAME).is_file():
         return ()
     if inside_show(root, folder / timing.NAME) is None:
-        _add_link(problems, folder / timing.NAME, _OUTSIDE)
+        _add_link(problems, folder / timing.NAME, _outside(folder / timing.NAME))
         return ()
     read = timing.read(folder, sections)
     if isinstance(read, str):

@@ -26,6 +26,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from . import filekind
 from .errors import Problems, described
 from .model import Episode
 
@@ -100,7 +101,7 @@ def read(root: Path, problems: Problems, out: Path | None = None) -> Record:
         # Caught here, so that check refuses what build could not write.
         problems.add(path, None, described(
             "a file audio-feed can write the published GUIDs to",
-            "a folder or other non-file (move it away)"))
+            f"{filekind.kind(path)} (move it away)"))
         return {}
     try:
         record = parse(json.loads(path.read_text("utf-8")))
@@ -115,6 +116,8 @@ def read(root: Path, problems: Problems, out: Path | None = None) -> Record:
 
 def from_feed(feed: Path) -> Record:
     """GUIDs, stems, enclosures and numbers from a feed audio-feed built ({} otherwise)."""
+    if not filekind.is_file(feed):
+        return {}  # a named pipe there would never answer: no feed audio-feed built
     try:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
         channel = etree.parse(str(feed), parser).getroot().find("channel")

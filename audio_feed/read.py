@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import audio, config, download, posts, published, site, tags
+from . import audio, config, download, filekind, posts, published, site, tags
 from .cache import CACHE_NAME, Cache, digest
 from .errors import Problem, Problems, expected
 from .model import PAID_AUDIENCES, PAID_VISIBILITIES, Episode, Show
@@ -55,7 +55,9 @@ def load(root: Path, base_url: str | None = None, strict: bool = False,
     root = root.resolve()
     problems = Problems(root)
     if not root.is_dir():
-        problems.add(root, None, expected("a show folder", str(root)))
+        found = filekind.kind(root)
+        problems.add(root, None, expected("a show folder", str(root)) + (
+            "" if found == filekind.MISSING else f", {found}"))
         problems.raise_if_any()
     show = config.load_show(root, problems, base_url)
     drafts: list[posts.Draft] = []
@@ -206,6 +208,8 @@ def pending_downloads(root: Path) -> list[tuple[Path, str]]:
     root = root.resolve()
     found = []
     for source in posts.find_posts(root):
+        if not filekind.is_file(source):
+            continue  # load reports it; a named pipe would never answer
         try:
             text = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

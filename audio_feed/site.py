@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import urls
+from . import filekind, urls
 from .errors import InputError, Problem, Problems, described
 from .model import EpisodePage, Show
 from .text import clock, hms
@@ -57,6 +57,7 @@ def environment(show: Show) -> jinja2.Environment:
 
 def check_templates(show: Show, problems: Problems) -> None:
     """Compile every template, so a broken override is reported before any work."""
+    _check_overrides(show, problems)
     env = environment(show)
     for name in (*PAGE_TEMPLATES, "base.html"):
         try:
@@ -70,6 +71,28 @@ def check_templates(show: Show, problems: Problems) -> None:
         except jinja2.TemplateNotFound as e:
             problems.add(show.root / "templates", None,
                          described("the default templates", f"no {e.name} (reinstall)"))
+
+
+def _check_overrides(show: Show, problems: Problems) -> None:
+    """Every entry of the show's templates folder is a file or a folder of its own.
+
+    jinja2 takes only regular files and passes over anything else in silence: a named
+    pipe, a device or a folder named like a shipped template would leave the user's
+    override out and publish the shipped one instead.
+    """
+    if show.templates is None:
+        return
+    shipped = default_templates()
+    try:
+        found = sorted(show.templates.rglob("*"))
+        names = {p.relative_to(shipped).as_posix() for p in shipped.rglob("*")}
+    except (OSError, RuntimeError):
+        return  # config checked the folder; what cannot be walked cannot be loaded either
+    for path in found:
+        rel = path.relative_to(show.templates).as_posix()
+        if filekind.is_file(path) or (filekind.is_folder(path) and rel not in names):
+            continue
+        problems.add(path, None, described("a template file", filekind.kind(path)))
 
 
 def _render(env: jinja2.Environment, name: str, **context: object) -> bytes:

@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, assemble, audio, lint, noop, tags
+from . import __version__, assemble, audio, filekind, lint, noop, tags
 from .cache import digest, read_shaped, sha256_bytes, sha256_file, write_atomic
 from .errors import EnvironmentProblem, InputError, Problem, described, expected
 from .model import Episode, EpisodePage, Show, chapter_spans
@@ -216,9 +216,14 @@ def check_out(root: Path, out: Path, inputs: tuple[Path, ...] = ()) -> None:
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise InputError([Problem(str(out), None, described(
             "a folder audio-feed can replace (--out)",
-            "a symlink" if out.is_symlink() else "a file"))])
+            "a symlink" if out.is_symlink() else filekind.kind(out)))])
     if not out.exists() or not any(out.iterdir()):
         return
+    odd = filekind.special(out / MARKER) or (
+        filekind.FOLDER if filekind.is_folder(out / MARKER) else None)
+    if odd:
+        raise InputError([Problem(str(out / MARKER), None, described(
+            "the file audio-feed keeps in a site it built", odd))])
     ours = marked_files(out)
     if ours is None:
         ours = _migrated(root, out)

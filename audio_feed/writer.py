@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from . import filekind
 from .cache import sweep_killed
 from .errors import AudioFeedError, InputError, Problem
 
@@ -47,6 +48,8 @@ def _files(folder: Path) -> list[str]:
 
 def marked_files(out: Path) -> set[str] | None:
     """The files the marker in ``out`` lists, or None when there is no marker."""
+    if not filekind.is_file(out / MARKER):
+        return None  # a named pipe there would never answer: no marker of ours
     try:
         text = (out / MARKER).read_text("utf-8")
     except (OSError, ValueError):

@@ -9,6 +9,7 @@ import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,30 @@ def tree(root: Path) -> dict[str, bytes]:
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite tests/golden/ from this build (review the diff, then commit).")
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a CLI run in a child process left (the fields tests read of a click Result)."""
+
+    exit_code: int
+    output: str
+    stderr: str
+
+
+HANG_GUARD = 120
+"""Seconds after which a child CLI counts as hung: many times what any command takes
+on a tiny show, so only a process waiting forever (on a named pipe) reaches it. A
+guard against hanging the suite, not a measure of speed."""
+
+
+def run_guarded(*args: str | Path, timeout: float = HANG_GUARD) -> Ran:
+    """Run the CLI in a child process: one that hangs fails its test instead of
+    blocking the suite."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "audio_feed.cli", *map(str, args)],
+                              capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"audio-feed {' '.join(map(str, args))}: hung ({timeout} s)")
+    return Ran(done.returncode, done.stdout, done.stderr)

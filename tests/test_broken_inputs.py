@@ -21,6 +21,11 @@ A case file::
         replace: ["old", "new"]  # str.replace once; the old text must be there
       - path: ../outside.mp3     # may reach just outside the show (still in tmp_path)
         copy: episodes/one.mp3   # copy another file of the show
+      - path: templates/episode.html
+        folder: true             # make a folder here
+      - path: episodes/four.md
+        fifo: true               # make a named pipe here (the CLI then runs in a child
+                                 # process, so that a hang fails the case)
     error: "episodes/one.md: title: expected a value, got nothing (required)"
     # or, when a case has several problems:
     errors:
@@ -35,7 +40,9 @@ A case file::
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +52,11 @@ from click.testing import Result
 
 from audio_feed.cache import CACHE_NAME
 
-from conftest import Run, tree, write_artwork
+from conftest import Ran, Run, run_guarded, tree, write_artwork
 
 CASES_DIR = Path(__file__).parent / "broken"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
-OPS = ("text", "image", "hex", "delete", "replace", "copy")
+OPS = ("text", "image", "hex", "delete", "replace", "copy", "folder", "fifo")
 
 
 def _param(case: Path) -> Any:
@@ -98,6 +105,12 @@ def apply_edit(show: Path, edit: dict[str, Any]) -> None:
         source = (show / edit["copy"]).resolve()
         assert source.is_relative_to(show.resolve()), f"copy from outside the show: {edit!r}"
         shutil.copyfile(source, target)
+    elif op in ("folder", "fifo"):
+        assert edit[op] is True
+        if op == "folder":
+            target.mkdir()
+        else:
+            os.mkfifo(target)
 
 
 @pytest.fixture(scope="session")
@@ -110,11 +123,11 @@ def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("broken-cache") / CACHE_NAME
 
 
-def error_lines(result: Result) -> list[str]:
+def error_lines(result: Result | Ran) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
 
-def assert_fails_with(result: Result, expected: list[str], what: str) -> None:
+def assert_fails_with(result: Result | Ran, expected: list[str], what: str) -> None:
     report = f"{what}: exit {result.exit_code}\n--- stderr ---\n{result.stderr}"
     assert "Traceback" not in result.output and "Traceback" not in result.stderr, report
     assert result.exit_code == 2, report
@@ -142,11 +155,14 @@ def test_broken_input(case: Path, tiny_show: Path, run: Run, render_cache: Path)
     for edit in edits:
         apply_edit(show, edit)
     siblings = sorted(p.name for p in out.parent.iterdir())
+    # A named pipe could make a wrong reader wait forever: then the child process is
+    # stopped and the case fails, where an in-process run would block the suite.
+    cli: Callable[..., Result | Ran] = run_guarded if any("fifo" in e for e in edits) else run
 
-    assert_fails_with(run("build", show, "--out", out), expected, "build")
+    assert_fails_with(cli("build", show, "--out", out), expected, "build")
     assert tree(out) == before, "the failed build changed the previous site"
     assert sorted(p.name for p in out.parent.iterdir()) == siblings, "a failed build left files"
-    assert_fails_with(run("check", show), expected, "check")
+    assert_fails_with(cli("check", show), expected, "check")
 
 
 def test_there_are_enough_cases() -> None:

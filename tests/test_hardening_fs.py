@@ -596,7 +596,7 @@ def test_record_that_is_a_folder_stops_the_build_before_the_swap(tiny_show: Path
     record.mkdir()
     line = one_error(run("build", tiny_show, "--out", out), 2)
     assert line == ("error: audio-feed-published.json: expected a file audio-feed can write "
-                    "the published GUIDs to, got a folder or other non-file (move it away)")
+                    "the published GUIDs to, got a folder (move it away)")
     assert tree(out) == before and record.is_dir()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["show", "site"]
     # check refuses it too: whatever check accepts, build can write.

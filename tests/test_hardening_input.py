@@ -391,11 +391,12 @@ def test_a_template_linking_out_of_the_show_is_refused(tiny_show: Path, run: Run
 
 def test_odd_post_files_are_input_errors(tiny_show: Path, run: Run) -> None:
     eps = tiny_show / "episodes"
-    (eps / "folder.md").mkdir()  # not a post: ignored
+    (eps / "folder.md").mkdir()  # named like a post: reported, never skipped in silence
     (eps / "gone.md").symlink_to(eps / "nowhere.md")
     result = run("check", tiny_show)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert errors(result.stderr) == [
+        "episodes/folder.md: expected a post file, got a folder",
         "episodes/gone.md: expected a post file, got a link to nothing"]
 
 

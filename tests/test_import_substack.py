@@ -390,8 +390,9 @@ def test_nothing_is_written_through_a_link_out_of_the_show(
         source.write_bytes(old_feed("http://127.0.0.1:9"))
     result = run("import", kind, source, "--into", show)
     assert result.exit_code == 2
+    found = "a link to a folder" if episodes == "link" else "a file"
     assert result.output.strip() == (f"error: {show / 'episodes'}: expected a folder of posts "
-                                     f"inside the show, got a link or a file")
+                                     f"inside the show, got {found}")
     assert list(outside.iterdir()) == []
     assert sorted(p.name for p in show.iterdir()) == ["episodes"], "nothing written at all"
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import filekind
 from ..errors import InputError, Problem, described
 
 REQUIRED_COLUMNS = ("post_id", "post_date", "is_published", "email_sent_at", "type",
@@ -39,8 +40,8 @@ class Export:
 
     def __init__(self, source: Path) -> None:
         self.source = source
-        self.files: dict[str, bytes] = _read_zip(source) if source.is_file() else _read_dir(
-            source)
+        self.files: dict[str, bytes] = (_read_zip(source) if filekind.is_file(source)
+                                        else _read_dir(source))
         prefix = _common_folder(self.files)
         if prefix:
             self.files = {k.removeprefix(prefix): v for k, v in self.files.items()}
@@ -111,12 +112,19 @@ def _read_zip(path: Path) -> dict[str, bytes]:
 
 
 def _read_dir(path: Path) -> dict[str, bytes]:
-    if not path.is_dir():
-        raise InputError([Problem(str(path), None, "expected a Substack export (.zip or "
-                                  "folder), got no such file or folder")])
-    return {p.relative_to(path).as_posix(): _content(p.name, p.read_bytes)
-            for p in sorted(path.rglob("*"))
-            if p.is_file() and _wanted(p.relative_to(path).as_posix())}
+    if not filekind.is_folder(path):
+        # Never opened: a named pipe would wait forever, /dev/zero would never end.
+        found = filekind.kind(path)
+        raise InputError([Problem(str(path), None, described(
+            "a Substack export (.zip or folder)",
+            "no such file or folder" if found == filekind.MISSING else found))])
+    wanted = [p for p in sorted(path.rglob("*"))
+              if not filekind.is_folder(p) and _wanted(p.relative_to(path).as_posix())]
+    odd = next((p for p in wanted if not filekind.is_file(p)), None)
+    if odd is not None:
+        raise InputError([Problem(str(odd), None, described("a file",
+                                                            filekind.kind(odd)))])
+    return {p.relative_to(path).as_posix(): _content(p.name, p.read_bytes) for p in wanted}
 
 
 def _content(name: str, read: Callable[[], bytes]) -> bytes:

@@ -25,7 +25,7 @@ import yaml
 from lxml import etree, html
 from markdownify import markdownify
 
-from .. import download, images, init, posts
+from .. import download, filekind, images, init, posts
 from ..cache import write_atomic
 from ..categories import CATEGORIES
 from ..config import CONFIG_NAME, normalise_base_url
@@ -83,6 +83,11 @@ def read_source(source: str, limit: int = MAX_FEED_BYTES) -> bytes:
         except download.BadAnswer as e:
             raise InputError([Problem(source, None, str(e))]) from e
     path = Path(source)
+    if not filekind.is_file(path):
+        # Never opened: a named pipe would wait forever, /dev/zero would never end.
+        found = filekind.kind(path)
+        raise InputError([Problem(source, None, expected("a feed file or URL", source) + (
+            "" if found == filekind.MISSING else f", {found}"))])
     try:
         return path.read_bytes()
     except FileNotFoundError as e:
@@ -237,6 +242,8 @@ def _existing_ids(root: Path) -> set[str]:
     """The post_id of every post the show has, to import each item once."""
     ids: set[str] = set()
     for source in posts.find_posts(root):
+        if not filekind.is_file(source):
+            continue  # the build reports it; a named pipe would never answer
         try:
             text = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

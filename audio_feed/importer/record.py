@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import filekind
 from ..cache import write_atomic
 from ..errors import InputError, Problem
 
@@ -46,8 +47,10 @@ def read(root: Path) -> Record:
     """The record of ``root``; empty when there is none. A damaged one is an error: without
     it, local edits could not be told from imported text."""
     path = root / RECORD_NAME
-    if not path.exists():
+    if not filekind.exists(path):
         return {}
+    if not filekind.is_file(path):
+        raise _bad(path, filekind.kind(path))
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

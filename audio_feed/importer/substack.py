@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import filekind
 from ..cache import write_atomic
 from ..errors import Problem
 from ..posts import AUDIENCES, find_posts, stem_problem
@@ -218,6 +219,8 @@ def _ids_in_show(root: Path) -> dict[str, str]:
     the build would refuse is the build's to report)."""
     found: dict[str, str] = {}
     for path in find_posts(root):
+        if not filekind.is_file(path):
+            continue  # the build reports it; a named pipe would never answer
         try:
             head = path.read_text("utf-8").split("\n---", 1)[0]
         except (OSError, UnicodeDecodeError):

@@ -34,6 +34,7 @@ from typing import Any
 
 from lxml import etree
 
+from .. import filekind
 from ..model import AudioSettings
 from . import checks
 from .context import ATOM, SMALL_LIMIT, Feed, Options
@@ -70,6 +71,8 @@ def _parser() -> Any:
 
 def self_link(feed: Path) -> str | None:
     """The feed's own URL (its atom:link rel="self"), or None if it has none or is unreadable."""
+    if not filekind.is_file(feed):
+        return None  # a named pipe would never answer
     try:
         root = etree.parse(str(feed), _parser()).getroot()
     except (OSError, etree.XMLSyntaxError):
@@ -105,6 +108,10 @@ def lint_site(site: Path, feed_url: str | None = None, *, decode: bool = False,
     ``podcast_guid``: the show's own podcast:guid, kept from a feed it moved from.
     """
     path = site / "feed.xml"
+    if filekind.special(path) or filekind.is_folder(path):
+        # Never opened: a named pipe would wait forever.
+        return [_finding(BY_ID[FEED_FETCH], house, "feed.xml", f"expected a built site with "
+                         f"feed.xml in {site}, got {filekind.kind(path)}")]
     try:
         data = path.read_bytes()
     except OSError as e:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from .. import __version__
+from .. import __version__, filekind
 from ..errors import expected
 
 USER_AGENT = f"audio-feed-lint/{__version__}"
@@ -65,8 +65,10 @@ class SiteFiles:
         if path.is_dir():  # a page URL ending in / is served as its index.html
             path = path / "index.html"
             rel = (rel.rstrip("/") + "/index.html").lstrip("/")
-        if not path.is_file():
-            return Got(rel, problem="expected this file in the site, got none")
+        if not filekind.is_file(path):
+            found = filekind.kind(path)
+            return Got(rel, problem="expected this file in the site, got " + (
+                "none" if found == filekind.MISSING else found))
         return Got(rel, path=path, size=path.stat().st_size)
 
     def probe(self, url: str) -> Got:

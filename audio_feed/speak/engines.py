@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..config import CONFIG_NAME, inside_show
+from .. import filekind
+from ..config import CONFIG_NAME, inside_show, not_a_file
 from ..errors import EnvironmentProblem, InputError, Problem
 from ..model import Show, SpeakSettings
 
@@ -125,6 +126,9 @@ class Command:
         if not argv:
             raise _setting("voice", "expected the program to run, got nothing")
         local = root / argv[0]
+        if "/" in argv[0] and filekind.special(local):
+            raise _setting("voice", f"expected a program, got {argv[0]!r}, "
+                           f"{filekind.kind(local)}")
         if "/" in argv[0] and local.is_file():
             argv[0] = str(local)
         elif shutil.which(argv[0]) is None:
@@ -146,8 +150,12 @@ def piper_model(voice: str, root: Path) -> Path:
     Python package shipping exactly one."""
     if voice.endswith(".onnx"):
         found = inside_show(root, voice)
-        if found is None or not found.is_file():
+        if found is None:
             raise _setting("voice", f"expected a piper .onnx voice inside the show, got {voice!r}")
+        # Never opened unless a file: a named pipe would wait forever.
+        problem = not_a_file(root, voice, "piper .onnx voice file")
+        if problem:
+            raise _setting("voice", problem)
         return found
     try:
         spec = importlib.util.find_spec(voice.replace("-", "_")) if voice else None
@@ -213,9 +221,13 @@ class Piper:
         # Before the model is read, so that its parse, freed once the weights are
         # out, goes back to the system.
         _return_large_blocks()
+        beside = Path(f"{model}.json")
+        if filekind.exists(beside) and not filekind.is_file(beside):
+            raise _setting("voice", f"expected a piper voice (.onnx, its .onnx.json beside "
+                           f"it), got {beside.name}, {filekind.kind(beside)}")
         try:
             self.piper_config: Any = PiperConfig.from_dict(json.loads(
-                Path(f"{model}.json").read_text(encoding="utf-8")))
+                beside.read_text(encoding="utf-8")))
             self.parts, weights = _split_weights(model)
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise _setting("voice", f"expected a piper voice (.onnx, its .onnx.json beside "
