@@ -246,7 +246,8 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
     # show would publish whatever it points at.
     named = v["templates"] if "templates" in v else (
         "templates" if filekind.exists(default) else None)
-    templates = _templates(root, named, problems, path) if named is not None else None
+    templates = (_templates(root, named, problems, path, "templates" in v)
+                 if named is not None else None)
     files = _Files(artwork, intro, outro, templates)
     audio = _audio_settings(v.get("audio", {}), problems, path)
     speak = _speak_settings(v.get("speak", {}), problems, path)
@@ -259,7 +260,7 @@ def load_show(root: Path, problems: Problems, base_url: str | None = None) -> Sh
 def _read_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
     """podcast.toml as a table; None (with a problem recorded) when it cannot be read."""
     if not filekind.is_file(path):
-        problems.add(path, None, described("a podcast.toml in the show folder",
+        problems.add_named(path, None, described("a podcast.toml in the show folder",
                                            filekind.kind(path)))
         return None
     text = problems.read_text(path)
@@ -399,13 +400,22 @@ def _show(root: Path, v: dict[str, Any], norm: str, category: str, subcategory: 
     )
 
 
-def _templates(root: Path, value: str, problems: Problems, path: Path) -> Path | None:
+def _templates(root: Path, value: str, problems: Problems, path: Path,
+               written: bool = True) -> Path | None:
     """The templates folder; it and every file in it must stay inside the show."""
     folder = inside_show(root, value)
     if folder is None or not folder.is_dir():
         there = filekind.kind(root / value) if folder is not None else filekind.MISSING
-        problems.add(path, "templates", expected("a folder inside the show", value) + (
-            "" if there == filekind.MISSING else f", {there}"))
+        if written:
+            problems.add(path, "templates", expected("a folder inside the show", value) + (
+                "" if there == filekind.MISSING else f", {there}"))
+        elif folder is None:  # no key in podcast.toml: the name in the show is wrong
+            problems.add_named(root / value, None, described(
+                "a folder of templates inside the show folder",
+                f"{filekind.kind(root / value)} outside it"))
+        else:
+            problems.add_named(root / value, None, described(
+                "a folder of templates (or nothing by that name)", there))
         return None
     for found in sorted(folder.rglob("*")):
         if inside_show(root, found) is None:

@@ -151,6 +151,13 @@ class Problems:
     def add(self, path: Path | str, field_name: str | None, message: str) -> None:
         self.items.append(Problem(self.rel(path), field_name, message))
 
+    def add_named(self, path: Path, field_name: str | None, message: str) -> None:
+        """A problem about the entry itself (what it is, where it leads), named as the
+        user sees it in the show: ``add`` would name where a link points."""
+        folder = self.rel(path.parent)
+        named = path.name if folder == "." else f"{folder}/{path.name}"
+        self.items.append(Problem(named, field_name, message))
+
     def warn(self, path: Path | str, field_name: str | None, message: str,
              once_per_field: bool = False) -> None:
         """A warning; with ``once_per_field``, only the first for that field and message
@@ -165,7 +172,7 @@ class Problems:
         None (with a problem recorded) when it is not UTF-8, or not a file at all (a
         named pipe is never opened: reading one would wait forever)."""
         if not filekind.is_file(path):
-            self.add(path, field_name, described("a file", filekind.kind(path)))
+            self.add_named(path, field_name, described("a file", filekind.kind(path)))
             return None
         raw = path.read_bytes()
         try:

@@ -86,7 +86,8 @@ def remember(plan: ShowPlan, out: Path, base_url: str | None, strict: bool) -> N
     for ep in plan.episodes:
         extra += [p for p in (ep.audio, *ep.sections, *(i.source for i in ep.images)) if p]
     if show.templates:
-        extra += files_under(show.templates)
+        # Its folders too: a template added where none was changes no file yet read.
+        extra += files_under(show.templates) + _folders(show.templates)
     extra = sorted(set(extra))
     record = {"fingerprint": _fingerprint(show.root, extra, base_url, strict),
               "extra": [str(p) for p in extra],

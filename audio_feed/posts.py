@@ -29,7 +29,6 @@ from .constants import EPISODE_TYPES
 from .errors import (
     ILLEGAL_TEXT,
     URL_ENCODED,
-    Problem,
     Problems,
     described,
     expected,
@@ -557,11 +556,10 @@ def _sidecar_text(root: Path, path: Path, problems: Problems) -> str | None:
     """A chapters file as text, inside the show and printable; None
     (with a problem recorded) when it is not."""
     if inside_show(root, path) is None:
-        _add_link(problems, path, described("a chapters file inside the show folder",
-                                            "a link to a file outside it"))
+        problems.add_named(path, None, _outside(path, "a chapters file"))
         return None
     if not filekind.is_file(path):
-        _add_link(problems, path, described("a chapters file", filekind.kind(path)))
+        problems.add_named(path, None, described("a chapters file", filekind.kind(path)))
         return None
     text = problems.read_text(path)
     if text is None:
@@ -655,7 +653,7 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
             "one recording next to the post", ", ".join(problems.rel(f) for f in found)))
         return None, ()
     if found and inside_show(root, found[0]) is None:
-        _add_link(problems, found[0], _outside(found[0]))
+        problems.add_named(found[0], None, _outside(found[0]))
         return None, ()
     if found and found[0].is_dir():
         return _sections(root, found[0], source, problems, required=False)
@@ -676,7 +674,7 @@ def _strange_recordings(source: Path, problems: Problems) -> bool:
     folder = source.with_suffix("")
     odd += [(folder, found) for found in (filekind.special(folder),) if found]
     for path, found in odd:
-        _add_link(problems, path, described(
+        problems.add_named(path, None, described(
             "a folder of sections" if path == folder else "an audio file", found))
     return bool(odd)
 
@@ -704,19 +702,12 @@ def _section_files(folder: Path) -> list[Path]:
                   if p.suffix.lower() in tags.AUDIO_EXTENSIONS and not p.name.startswith("."))
 
 
-def _outside(path: Path) -> str:
+def _outside(path: Path, what: str = "a file") -> str:
     """The message for a link out of the show, saying what it points at (/dev/null is
-    a link to a character device)."""
+    a link to a character device, a link to a file gone is a link to nothing)."""
     found = filekind.kind(path)
-    link = found if found.startswith("a link to ") and found != "a link to nothing" else (
-        "a link to a file")
-    return described("a file inside the show folder", f"{link} outside it")
-
-
-def _add_link(problems: Problems, path: Path, message: str, field: str | None = None) -> None:
-    """A problem about a link itself, named as the user sees it in the show (naming
-    the resolved path would print where the link points, outside the show)."""
-    problems.items.append(Problem(f"{problems.rel(path.parent)}/{path.name}", field, message))
+    link = found if found.startswith("a link to ") else "a link to a file"
+    return described(f"{what} inside the show folder", f"{link} outside it")
 
 
 def _sections(root: Path, folder: Path, source: Path, problems: Problems, required: bool
@@ -741,7 +732,7 @@ def _sections(root: Path, folder: Path, source: Path, problems: Problems, requir
         if illegal:
             problems.add(folder, None, illegal)
         elif problem:
-            _add_link(problems, f, problem)
+            problems.add_named(f, None, problem)
         bad = bad or problem is not None
     return (None, ()) if bad else (folder, tuple(files))
 
@@ -955,10 +946,10 @@ def _load(root: Path, source: Path, problems: Problems
     """A post's text, body and raw front matter; None on a problem."""
     resolved = inside_show(root, source)
     if resolved is None:
-        _add_link(problems, source, _outside(source))
+        problems.add_named(source, None, _outside(source))
         return None
     if not filekind.is_file(source):
-        _add_link(problems, source, described("a post file", filekind.kind(source)))
+        problems.add_named(source, None, described("a post file", filekind.kind(source)))
         return None
     text = problems.read_text(source)
     if text is None:
@@ -1142,14 +1133,14 @@ def _spoken(root: Path, folder: Path | None, sections: tuple[Path, ...], problem
             ) -> tuple[timing.Cues, ...]:
     """The sentence timings of a folder ``speak`` made (with its sidecar), else ()."""
     sidecar = folder / timing.NAME if folder is not None else None
-    if sidecar is not None and filekind.special(sidecar):
-        _add_link(problems, sidecar, described("the timing file speak wrote",
+    if sidecar is not None and filekind.exists(sidecar) and not filekind.is_file(sidecar):
+        problems.add_named(sidecar, None, described("the timing file speak wrote",
                                                filekind.kind(sidecar)))
         return ()
     if not sections or folder is None or not (folder / timing.NAME).is_file():
         return ()
     if inside_show(root, folder / timing.NAME) is None:
-        _add_link(problems, folder / timing.NAME, _outside(folder / timing.NAME))
+        problems.add_named(folder / timing.NAME, None, _outside(folder / timing.NAME))
         return ()
     read = timing.read(folder, sections)
     if isinstance(read, str):

@@ -92,7 +92,9 @@ def _check_overrides(show: Show, problems: Problems) -> None:
         rel = path.relative_to(show.templates).as_posix()
         if filekind.is_file(path) or (filekind.is_folder(path) and rel not in names):
             continue
-        problems.add(path, None, described("a template file", filekind.kind(path)))
+        if any(part.startswith(".") for part in Path(rel).parts):
+            continue  # an editor's lock or swap file (.#x.html), never a template
+        problems.add_named(path, None, described("a template file", filekind.kind(path)))
 
 
 def _render(env: jinja2.Environment, name: str, **context: object) -> bytes:

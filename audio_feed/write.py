@@ -188,8 +188,12 @@ def _migrated(root: Path, out: Path) -> set[str] | None:
         base = out.resolve()
         return {Path(p).relative_to(base).as_posix() for p in record["site"]
                 if Path(p).is_relative_to(base)}
+    feed = out / "feed.xml"
+    if not filekind.is_file(feed):
+        return None  # a named pipe there would never answer
     try:
-        head = (out / "feed.xml").read_bytes()[:4096].decode("utf-8", "replace")
+        with feed.open("rb") as f:
+            head = f.read(4096).decode("utf-8", "replace")
     except OSError:
         return None
     if not re.search(r"<generator>\s*audio-feed\b", head):

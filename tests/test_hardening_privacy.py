@@ -119,5 +119,5 @@ def test_a_default_templates_folder_linked_out_of_the_show_is_refused(
     os.symlink(outside, tiny_show / "templates")
     result = run("check", tiny_show)
     assert result.exit_code == 2, result.output
-    assert ("error: podcast.toml: templates: expected a folder inside the show, got "
-            "'templates'") in result.output.splitlines()
+    assert ("error: templates: expected a folder of templates inside the show folder, got "
+            "a link to a folder outside it") in result.output.splitlines()

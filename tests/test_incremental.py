@@ -131,3 +131,21 @@ def test_noop_rebuild_from_the_command_line_is_a_stat_walk(tiny_show: Path, tmp_
     repaired = run("build", tiny_show, "--out", out)
     assert "up to date" not in repaired.output
     assert (out / "episodes/one/index.html").read_bytes() == before["episodes/one/index.html"][0]
+
+
+def test_a_template_added_to_a_templates_folder_of_another_name_is_built(
+        tiny_show: Path, tmp_path: Path, run: Run) -> None:
+    toml = tiny_show / "podcast.toml"
+    toml.write_text(toml.read_text() + 'templates = "tpl"\n')
+    (tiny_show / "tpl").mkdir()
+    (tiny_show / "tpl" / "notes.txt").write_text("overrides go here\n")
+    out = tmp_path / "site"
+    assert run("build", tiny_show, "--out", out).exit_code == 0
+    assert "up to date" in run("build", tiny_show, "--out", out).output
+    shipped = (out / "index.html").read_text()
+    # The first override in a folder the build already read: no file it read moved.
+    (tiny_show / "tpl" / "style.css").write_text("body { color: #123456 }\n")
+    again = run("build", tiny_show, "--out", out)
+    assert again.exit_code == 0 and "up to date" not in again.output
+    assert (out / "index.html").read_text() == shipped
+    assert "#123456" in (out / "style.css").read_text()

@@ -13,12 +13,15 @@ import os
 import shutil
 import socket
 import stat
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from test_import_substack import ROWS, export_files, write_folder
 
-from conftest import Ran, run_guarded
+from conftest import HANG_GUARD, Ran, run_guarded
 
 
 def error_lines(result: Ran) -> list[str]:
@@ -116,20 +119,27 @@ def test_the_intro_as_a_device(tiny_show: Path) -> None:
 
 # --- import sources -------------------------------------------------------------------
 
-def test_import_feed_from_a_named_pipe(tmp_path: Path) -> None:
-    os.mkfifo(tmp_path / "feed.xml")
-    source = str(tmp_path / "feed.xml")
-    line = one_error(run_guarded("import", "feed", source, "--into", tmp_path / "show"))
-    assert line.startswith(f"{source}: expected a feed file or URL, got '")
-    assert line.endswith(", a named pipe")  # the path quoted in between is shortened
-    assert not (tmp_path / "show").exists()
+def test_import_feed_reads_a_pipe_as_cat_would(tmp_path: Path) -> None:
+    # `curl ... | audio-feed import feed /dev/stdin`: the pipe has a writer.
+    feed = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Piped</title>'
+            b"<link>https://example.org/</link><description>d</description></channel></rss>")
+    done = subprocess.run([sys.executable, "-m", "audio_feed.cli", "import", "feed",
+                           "/dev/stdin", "--into", str(tmp_path / "show")],
+                          input=feed, capture_output=True, timeout=HANG_GUARD, check=False)
+    assert done.returncode == 0, done.stderr
+    assert 'title = "Piped"' in (tmp_path / "show" / "podcast.toml").read_text()
 
 
-def test_import_feed_from_a_device() -> None:
-    # /dev/null reads as empty, /dev/zero never ends: neither is a feed file.
-    result = run_guarded("import", "feed", "/dev/null", "--into", "/nonexistent/show")
-    assert one_error(result) == (
-        "/dev/null: expected a feed file or URL, got '/dev/null', a character device")
+def test_import_feed_from_a_device_or_a_folder(tmp_path: Path) -> None:
+    # /dev/null reads as empty, /dev/zero would never end: the size limit ends it.
+    assert "not" in one_error(run_guarded("import", "feed", "/dev/null", "--into",
+                                          tmp_path / "a"))
+    assert one_error(run_guarded("import", "feed", "/dev/zero", "--into", tmp_path / "b")) == (
+        "/dev/zero: expected a feed of at most 64 MB, got a character device with more")
+    line = one_error(run_guarded("import", "feed", tmp_path, "--into", tmp_path / "c"))
+    assert line.startswith(f"{tmp_path}: expected a feed file or URL, got '")
+    assert line.endswith(", a folder")  # the path quoted in between is shortened
+    assert not any((tmp_path / d).exists() for d in "abc")
 
 
 def test_import_substack_from_a_named_pipe(tmp_path: Path) -> None:
@@ -229,12 +239,64 @@ def test_init_and_import_into_a_named_pipe(tmp_path: Path, what: str) -> None:
                         f"got a named pipe")
 
 
-def test_a_speak_timing_file_that_is_a_named_pipe(sample_show: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("make", "found"), [(os.mkfifo, "a named pipe"),
+                                           (os.mkdir, "a folder")])
+def test_a_speak_timing_file_that_is_no_file(make: Callable[[Path], None], found: str,
+                                             sample_show: Path, tmp_path: Path) -> None:
     show = tmp_path / "show"
     shutil.copytree(sample_show, show, ignore=shutil.ignore_patterns(".audio-feed*"))
     timing = show / "episodes" / "2026-11-26-first-snow" / "timing.json"
     timing.unlink()
-    os.mkfifo(timing)
+    make(timing)
     assert one_error(run_guarded("check", show)) == (
         "episodes/2026-11-26-first-snow/timing.json: expected the timing file speak wrote, "
-        "got a named pipe")
+        f"got {found}")
+
+
+def test_an_editors_lock_in_templates_is_not_a_template(tiny_show: Path) -> None:
+    # Emacs marks a file being edited with a link to nothing, .#<name>.
+    (tiny_show / "templates").mkdir()
+    (tiny_show / "templates" / ".#episode.html").symlink_to("me@host.1:1700000000")
+    (tiny_show / "templates" / ".episode.html.swp").write_bytes(b"\0vim swap")
+    assert run_guarded("check", tiny_show).exit_code == 0
+
+
+def test_a_template_linked_to_a_pipe_is_named_as_written(tiny_show: Path) -> None:
+    os.mkfifo(tiny_show / "pipe")
+    (tiny_show / "templates").mkdir()
+    (tiny_show / "templates" / "episode.html").symlink_to("../pipe")
+    assert one_error(run_guarded("check", tiny_show)) == (
+        "templates/episode.html: expected a template file, got a link to a named pipe")
+
+
+def test_podcast_toml_linked_to_nothing_is_named_as_written(tiny_show: Path) -> None:
+    (tiny_show / "podcast.toml").unlink()
+    (tiny_show / "podcast.toml").symlink_to("gone.toml")
+    assert one_error(run_guarded("check", tiny_show)) == (
+        "podcast.toml: expected a podcast.toml in the show folder, got a link to nothing")
+
+
+def test_an_out_folder_whose_feed_is_a_named_pipe_is_refused(tiny_show: Path,
+                                                             tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    os.mkfifo(out / "feed.xml")
+    line = one_error(run_guarded("build", tiny_show, "--out", out))
+    assert line.startswith(f"{out}")
+
+
+def test_a_file_named_templates_is_named_not_a_key_never_written(tiny_show: Path) -> None:
+    (tiny_show / "templates").write_text("not a folder\n")
+    assert one_error(run_guarded("check", tiny_show)) == (
+        "templates: expected a folder of templates (or nothing by that name), got a file")
+
+
+def test_links_out_of_the_show_say_where_they_lead(tiny_show: Path) -> None:
+    (tiny_show / "episodes" / "two.chapters.txt").symlink_to("/dev/null")
+    assert one_error(run_guarded("check", tiny_show)) == (
+        "episodes/two.chapters.txt: expected a chapters file inside the show folder, got a "
+        "link to a character device outside it")
+    (tiny_show / "episodes" / "two.chapters.txt").unlink()
+    (tiny_show / "episodes" / "two.chapters.txt").symlink_to("/nonexistent/one.txt")
+    assert one_error(run_guarded("check", tiny_show)).endswith(
+        "got a link to nothing outside it")

@@ -83,17 +83,21 @@ def read_source(source: str, limit: int = MAX_FEED_BYTES) -> bytes:
         except download.BadAnswer as e:
             raise InputError([Problem(source, None, str(e))]) from e
     path = Path(source)
-    if not filekind.is_file(path):
-        # Never opened: a named pipe would wait forever, /dev/zero would never end.
-        found = filekind.kind(path)
+    found = filekind.kind(path)
+    if found in (filekind.MISSING, "a link to nothing") or filekind.is_folder(path):
         raise InputError([Problem(source, None, expected("a feed file or URL", source) + (
             "" if found == filekind.MISSING else f", {found}"))])
+    # A pipe named on the command line (`import feed /dev/stdin`, `<(curl ...)`) has a
+    # writer: it is read as cat would. The limit ends what never would (/dev/zero).
     try:
-        return path.read_bytes()
-    except FileNotFoundError as e:
-        raise InputError([Problem(source, None, expected("a feed file or URL", source))]) from e
+        with path.open("rb") as f:
+            data = f.read(limit + 1)
     except OSError as e:
         raise EnvironmentProblem(f"{source}: {e.strerror}") from e
+    if len(data) > limit:
+        raise InputError([Problem(source, None, described(
+            f"a feed of at most {limit >> 20} MB", f"{found} with more"))])
+    return data
 
 
 def parse(source: str, data: bytes) -> etree._Element:
