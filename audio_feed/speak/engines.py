@@ -175,12 +175,13 @@ shapes and constants the optimizer folds into each session's graph)."""
 DECODER = "/dec/"
 """Where the nodes of a piper (VITS) voice's decoder are named: the part that turns
 the latent frames into samples, and whose buffers grow with the sentence."""
-CHUNK_FRAMES = 256
-"""Latent frames decoded at once (3 s of speech for a 22 kHz voice). The decoder's
+CHUNK_FRAMES = 192
+"""Latent frames decoded at once (2.2 s of speech for a 22 kHz voice). The decoder's
 buffers take about 17 MB per second of speech (joe, medium): a whole 10 s sentence
-took 190 MB, so memory grew with the sentence and with --jobs. Decoded in chunks, a
-9 s sentence peaked at +75 MB with 256 frames (+40 MB with 128, +135 MB with 512), for
-about 7 % more time: only the margins are decoded twice."""
+took 190 MB, so memory grew with the sentence and with --jobs. In chunks, one job
+speaking 346 s peaked at 279, 291 and 313 MB with 128, 192 and 256 frames; 505 s took
+38.0-38.7 s with 128 frames and 35.7-37.9 s with 256 (only the margins are decoded
+twice). 192 lies between."""
 LONGEST_PART = 500
 """Phonemes piper is given at once (about 26 s of English). What comes before the
 decoder holds a matrix of the sentence's phonemes by its frames, so its memory grows
@@ -360,8 +361,13 @@ class _Chunked:
         self.front, self.decoder, self.frames = front, decoder, frames
         self.weights = weights
         """The arrays the sessions read in place: they live as long as the sessions."""
-        self.options = _onnxruntime().RunOptions()
+        ort = _onnxruntime()
+        # The front's buffers grow with the sentence: its arena gives them back after
+        # each run. The decoder's are bounded by the chunk and alike from run to run:
+        # its arena keeps them (giving them back cost 12 % of the time in page faults).
+        self.options = ort.RunOptions()
         self.options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        self.keep = ort.RunOptions()
 
     def run(self, outputs: Any, feed: Any) -> Any:
         import numpy as np
@@ -372,17 +378,17 @@ class _Chunked:
         frames = first[0]
         whole = {self.frames: frames}
         if frames.ndim != 3 or frames.shape[2] <= CHUNK_FRAMES:
-            return self.decoder.run(None, whole, self.options)
+            return self.decoder.run(None, whole, self.keep)
         total = frames.shape[2]
         count = math.ceil(total / CHUNK_FRAMES)
         edges = [total * k // count for k in range(count + 1)]
         pieces = []
         for start, end in itertools.pairwise(edges):
             lo, hi = max(0, start - MARGIN_FRAMES), min(total, end + MARGIN_FRAMES)
-            out = self.decoder.run(None, {self.frames: frames[:, :, lo:hi]}, self.options)[0]
+            out = self.decoder.run(None, {self.frames: frames[:, :, lo:hi]}, self.keep)[0]
             hop, rest = divmod(out.shape[-1], hi - lo)
             if rest:  # not a whole number of samples per frame: no place to cut
-                return self.decoder.run(None, whole, self.options)
+                return self.decoder.run(None, whole, self.keep)
             pieces.append(out[..., (start - lo) * hop:(end - lo) * hop])
         return [np.concatenate(pieces, axis=-1)]
 
