@@ -405,14 +405,13 @@ def _templates(root: Path, value: str, problems: Problems, path: Path,
     """The templates folder; it and every file in it must stay inside the show."""
     folder = inside_show(root, value)
     if folder is None or not folder.is_dir():
-        there = filekind.kind(root / value) if folder is not None else filekind.MISSING
+        there = filekind.kind(root / value)
         if written:
             problems.add(path, "templates", expected("a folder inside the show", value) + (
-                "" if there == filekind.MISSING else f", {there}"))
+                "" if folder is None or there == filekind.MISSING else f", {there}"))
         elif folder is None:  # no key in podcast.toml: the name in the show is wrong
             problems.add_named(root / value, None, described(
-                "a folder of templates inside the show folder",
-                f"{filekind.kind(root / value)} outside it"))
+                "a folder of templates inside the show folder", f"{there} outside it"))
         else:
             problems.add_named(root / value, None, described(
                 "a folder of templates (or nothing by that name)", there))

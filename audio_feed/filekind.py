@@ -17,6 +17,7 @@ from pathlib import Path
 FILE = "a file"
 FOLDER = "a folder"
 MISSING = "no such file"
+DANGLING = "a link to nothing"
 
 _WORDS = (
     (stat.S_ISREG, FILE),
@@ -58,7 +59,7 @@ def kind(path: Path | str) -> str:
         there = os.stat(path)
     except OSError as e:
         found = _failed(e)
-        return "a link to nothing" if found == MISSING else found
+        return DANGLING if found == MISSING else found
     return f"a link to {_word(there.st_mode)}"
 
 
@@ -75,6 +76,13 @@ def is_folder(path: Path | str) -> bool:
 def exists(path: Path | str) -> bool:
     """Something is there, even a link to nothing (which ``Path.exists`` calls missing)."""
     return kind(path) != MISSING
+
+
+def not_file(path: Path | str) -> str | None:
+    """What is there when something is but no regular file (a folder, a named pipe, a
+    link to nothing...); None when it is a file or nothing is there."""
+    found = kind(path)
+    return None if found in (MISSING, FILE, f"a link to {FILE}") else found
 
 
 def special(path: Path | str) -> str | None:

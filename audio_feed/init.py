@@ -142,7 +142,7 @@ def _not_a_folder(root: Path) -> str | None:
     if root.exists():
         return None if root.is_dir() else filekind.kind(root)
     if root.is_symlink():
-        return "a link to nothing"
+        return filekind.DANGLING
     for parent in root.absolute().parents:
         if parent.exists() or parent.is_symlink():
             return None if parent.is_dir() else f"a path under a file ({parent})"

@@ -669,8 +669,8 @@ def _find_audio(root: Path, source: Path, meta: dict[str, Any], problems: Proble
 def _strange_recordings(source: Path, problems: Problems) -> bool:
     """A post's default recording names holding what is no recording (a named pipe, a
     folder named like an audio file, a link to nothing) are reported, never skipped."""
-    odd = [(p, filekind.kind(p)) for p in (source.with_suffix(x) for x in AUDIO_SUFFIXES)
-           if filekind.exists(p) and not filekind.is_file(p)]
+    odd = [(p, found) for p in (source.with_suffix(x) for x in AUDIO_SUFFIXES)
+           if (found := filekind.not_file(p))]
     folder = source.with_suffix("")
     odd += [(folder, found) for found in (filekind.special(folder),) if found]
     for path, found in odd:
@@ -1133,14 +1133,14 @@ def _spoken(root: Path, folder: Path | None, sections: tuple[Path, ...], problem
             ) -> tuple[timing.Cues, ...]:
     """The sentence timings of a folder ``speak`` made (with its sidecar), else ()."""
     sidecar = folder / timing.NAME if folder is not None else None
-    if sidecar is not None and filekind.exists(sidecar) and not filekind.is_file(sidecar):
-        problems.add_named(sidecar, None, described("the timing file speak wrote",
-                                               filekind.kind(sidecar)))
+    found = filekind.not_file(sidecar) if sidecar is not None else None
+    if sidecar is not None and found:
+        problems.add_named(sidecar, None, described("the timing file speak wrote", found))
         return ()
-    if not sections or folder is None or not (folder / timing.NAME).is_file():
+    if not sections or folder is None or sidecar is None or not sidecar.is_file():
         return ()
-    if inside_show(root, folder / timing.NAME) is None:
-        problems.add_named(folder / timing.NAME, None, _outside(folder / timing.NAME))
+    if inside_show(root, sidecar) is None:
+        problems.add_named(sidecar, None, _outside(sidecar))
         return ()
     read = timing.read(folder, sections)
     if isinstance(read, str):

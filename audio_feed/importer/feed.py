@@ -84,7 +84,7 @@ def read_source(source: str, limit: int = MAX_FEED_BYTES) -> bytes:
             raise InputError([Problem(source, None, str(e))]) from e
     path = Path(source)
     found = filekind.kind(path)
-    if found in (filekind.MISSING, "a link to nothing") or filekind.is_folder(path):
+    if found in (filekind.MISSING, filekind.DANGLING) or filekind.is_folder(path):
         raise InputError([Problem(source, None, expected("a feed file or URL", source) + (
             "" if found == filekind.MISSING else f", {found}"))])
     # A pipe named on the command line (`import feed /dev/stdin`, `<(curl ...)`) has a

@@ -108,10 +108,10 @@ def lint_site(site: Path, feed_url: str | None = None, *, decode: bool = False,
     ``podcast_guid``: the show's own podcast:guid, kept from a feed it moved from.
     """
     path = site / "feed.xml"
-    if filekind.special(path) or filekind.is_folder(path):
-        # Never opened: a named pipe would wait forever.
+    found = filekind.not_file(path)
+    if found:  # never opened: a named pipe would wait forever
         return [_finding(BY_ID[FEED_FETCH], house, "feed.xml", f"expected a built site with "
-                         f"feed.xml in {site}, got {filekind.kind(path)}")]
+                         f"feed.xml in {site}, got {found}")]
     try:
         data = path.read_bytes()
     except OSError as e:

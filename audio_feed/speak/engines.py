@@ -223,9 +223,10 @@ class Piper:
         # out, goes back to the system.
         _return_large_blocks()
         beside = Path(f"{model}.json")
-        if filekind.exists(beside) and not filekind.is_file(beside):
+        found = filekind.not_file(beside)
+        if found:
             raise _setting("voice", f"expected a piper voice (.onnx, its .onnx.json beside "
-                           f"it), got {beside.name}, {filekind.kind(beside)}")
+                           f"it), got {beside.name}, {found}")
         try:
             self.piper_config: Any = PiperConfig.from_dict(json.loads(
                 beside.read_text(encoding="utf-8")))
@@ -256,9 +257,8 @@ class Piper:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # The arena reuses memory within a sentence; after each run it gives back
-        # what it holds (the run option of _Chunked), so the chunks being decoded, not
-        # the largest each session ever ran, set the memory.
+        # No memory plan kept from one run's shapes for the next: every sentence has
+        # shapes of its own. What the arena keeps between runs is _Chunked's choice.
         options.enable_mem_pattern = False
         # Basic optimizations only: the others are slower to set up for each section,
         # gain nothing measurable here, and rewrite the graph for the CPU at hand, so
@@ -353,8 +353,7 @@ class _Chunked:
     """A voice as piper calls it (``run(outputs, feed)``): the front over the whole
     sentence, then the decoder over its frames in chunks of about equal size, each
     with a margin on both sides decoded and thrown away. A sentence of one chunk is
-    decoded in one piece. Every run gives back the memory its arena took, so that the
-    chunks being decoded, not the largest ever, set the memory."""
+    decoded in one piece."""
 
     def __init__(self, front: Any, decoder: Any | None, frames: str | None,
                  weights: dict[str, Any]) -> None:
@@ -493,21 +492,21 @@ def _sized_words(sentence: str, limit: int, size: Callable[[str], int]) -> list[
     for clause in _CLAUSE_END.split(sentence):
         words = clause.split()
         for k, word in enumerate(words):
-            slices = _slices(word, size(word) + 1, limit, size)
+            slices = _slices(word, limit, size)
             out += [(s, n, k == len(words) - 1 and j == len(slices) - 1)
                     for j, (s, n) in enumerate(slices)]
     return out
 
 
-def _slices(word: str, n: int, limit: int, size: Callable[[str], int]
-            ) -> list[tuple[str, int]]:
-    """``word`` (of size ``n``) halved until each slice fits, or is one character.
-    Each slice is measured: a voice may read a part of a word longer than its share."""
+def _slices(word: str, limit: int, size: Callable[[str], int]) -> list[tuple[str, int]]:
+    """``word`` with its size (one more for the space before it), halved until each
+    slice fits or is one character. Each slice is measured: a voice may read a part
+    of a word longer than its share."""
+    n = size(word) + 1
     if n <= limit or len(word) == 1:
         return [(word, n)]
     half = len(word) // 2
-    return (_slices(word[:half], size(word[:half]) + 1, limit, size)
-            + _slices(word[half:], size(word[half:]) + 1, limit, size))
+    return _slices(word[:half], limit, size) + _slices(word[half:], limit, size)
 
 
 def engine(show: Show) -> Engine:
